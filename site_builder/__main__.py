@@ -1,0 +1,5 @@
+"""`python -m site_builder` is the same as the `coachsite` command."""
+
+from site_builder.cli import main
+
+main()

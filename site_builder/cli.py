@@ -1,0 +1,76 @@
+"""The command line: a thin layer that parses options, calls the pipeline and prints.
+
+Only this module prints or exits. Exit codes: 0 clean, 1 problems in the records, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from site_builder import __version__
+from site_builder.check import Checked, check, resolve_today
+from site_builder.diagnostics import format_github, format_json
+
+
+def _today(ctx, param, value: str | None) -> date:
+    try:
+        return resolve_today(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _root(ctx, param, value: str) -> Path:
+    root = Path(value)
+    if not root.is_dir():
+        raise click.BadParameter(f"'{value}' is not a folder")
+    if not (root / "records").is_dir() and not (root / "frameworks").is_dir():
+        raise click.BadParameter(f"'{value}' has no records/ or frameworks/ folder: "
+                                 f"it is not a coaching records repository")
+    return root
+
+
+root_argument = click.argument("root", default=".", callback=_root, metavar="[ROOT]")
+today_option = click.option("--today", callback=_today, metavar="YYYY-MM-DD",
+                            help="The build date (default: SOURCE_DATE_EPOCH, else the system date).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coachsite")
+def main() -> None:
+    """Field-sales coaching records as plain text: check them, analyse them, build the site."""
+
+
+def print_diagnostics(checked: Checked, output_format: str = "text", stream=None) -> None:
+    stream = stream or sys.stdout
+    if output_format == "json":
+        print(format_json(checked.diagnostics), file=stream)
+        return
+    for diagnostic in checked.diagnostics:
+        print(format_github(diagnostic) if output_format == "github" else str(diagnostic), file=stream)
+
+
+def summary_line(checked: Checked) -> str:
+    errors, warnings = len(checked.errors), len(checked.warnings)
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    return (f"checked {plural(checked.files_read, 'file')}: {plural(errors, 'error')}, "
+            f"{plural(warnings, 'warning')}")
+
+
+@main.command("check")
+@root_argument
+@click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]), default="text",
+              help="text: path:line:col lines; github: Actions annotations; json: a list for tools.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@today_option
+def check_command(root: Path, output_format: str, strict: bool, today: date) -> None:
+    """Validate every record under ROOT (default: here) and report every problem at once."""
+    checked = check(root, today)
+    print_diagnostics(checked, output_format)
+    if output_format == "text":
+        click.echo(summary_line(checked), err=True)
+    failed = bool(checked.errors) or (strict and bool(checked.warnings))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,244 @@
+"""Load stage: find the files of a records repository and turn bytes into front matter nodes.
+
+It reports files it cannot read (encoding, binary, size, front matter, conflict markers, symlinks)
+and never decides whether a value is valid: that is records.py and validate.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.diagnostics import Diagnostic, error, warning
+from site_builder.yamlnodes import Node, compose
+
+MAX_FILE_BYTES = 1024 * 1024  # a coaching note is a few KB; a MB is a pasted attachment
+BOM = b"\xef\xbb\xbf"
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
+_FENCE = re.compile(r"---[ \t]*")
+_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+
+# Editors leave these beside the file being edited (vim swap and its `4913` write probe, emacs
+# lock and autosave files, backups). They are never records.
+_EDITOR_LEFTOVER = re.compile(r"(.*~|.*\.sw[a-p]|4913|\.#.*|#.*#|.*\.bak|.*\.tmp|\.DS_Store)$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A record file as read: front matter nodes and the Markdown body, with where each starts."""
+
+    path: str  # relative to the root, with '/'
+    kind: str  # "framework" | "team" | "person" | "session"
+    front: Node | None  # the front matter mapping (the whole document for a framework)
+    body: str
+    body_line: int  # file line where the body starts
+    digest_text: str = ""  # the text as read, for approval digests
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset in UTF-8 data."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def _too_large(path: str, size: int) -> Diagnostic:
+    return error(path, 1, 1, "too-large",
+                 f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a record; "
+                 f"keep attachments out of records/ and link to them instead")
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text, or None with the reason. A BOM is reported but does not stop reading."""
+    diagnostics: list[Diagnostic] = []
+    if len(data) > MAX_FILE_BYTES:
+        return None, [_too_large(path, len(data))]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _line_col(data, nul)
+        return None, [error(path, line, column, "binary",
+                            "file contains NUL bytes: it is binary, not a text record; remove it from records/")]
+    if data.startswith(BOM):
+        diagnostics.append(error(path, 1, 1, "bom",
+                                 "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"))
+        data = data[len(BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(data, exc.start)
+        bad = data[exc.start:exc.start + 1].hex()
+        diagnostics.append(error(path, line, max(column, 1), "encoding",
+                                 f"invalid UTF-8 (byte 0x{bad}); save the file as UTF-8"))
+        return None, diagnostics
+    # Windows editors save CRLF; line numbers are the same either way.
+    return text.replace("\r\n", "\n"), diagnostics
+
+
+def _conflict_markers(text: str, path: str) -> list[Diagnostic]:
+    found = []
+    for match in _CONFLICT.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        found.append(error(path, line, 1, "conflict-marker",
+                           f"git conflict marker '{match.group(1)}': resolve the merge conflict, "
+                           f"keep the right lines and delete the markers"))
+    return found
+
+
+def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list[Diagnostic]]:
+    """Split `---` front matter from the body: (yaml text, body, body's first line, problems)."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.fullmatch(lines[0]):
+        return None, text, 1, [error(path, 1, 1, "no-front-matter",
+                                     "the file must start with a line '---' opening the front matter "
+                                     "(date, kind, ...), closed by another '---'")]
+    for index in range(1, len(lines)):
+        if _CLOSE.fullmatch(lines[index]):
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1:])
+            return front, body, index + 2, []
+    return None, "", 1, [error(path, 1, 1, "unclosed-front-matter",
+                               "the front matter opened on line 1 is never closed; "
+                               "add a line '---' after the last key")]
+
+
+def parse_file(data: bytes, path: str, kind: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """One file's bytes to a SourceFile. Never raises on any input."""
+    text, diagnostics = decode(data, path)
+    if text is None:
+        return None, diagnostics
+    conflicts = _conflict_markers(text, path)
+    if conflicts:
+        return None, diagnostics + conflicts
+    if kind == "framework":
+        front_text, body, body_line, line_offset = text, "", 1, 0
+    else:
+        front_text, body, body_line, problems = split_front_matter(text, path)
+        diagnostics += problems
+        if front_text is None:
+            return None, diagnostics
+        line_offset = 1
+    root, problems = compose(front_text, path, line_offset)
+    diagnostics += problems
+    if root is None and problems:
+        return None, diagnostics
+    if root is None:
+        root = Node("map", 1 + line_offset, 1, [])
+    if root.kind != "map":
+        what = "list" if root.kind == "seq" else "single value"
+        diagnostics.append(error(path, root.line, root.column, "front-matter-not-mapping",
+                                 f"the {'file' if kind == 'framework' else 'front matter'} is a {what}; "
+                                 f"it must be 'key: value' lines"))
+        return None, diagnostics
+    return SourceFile(path, kind, root, body, body_line, text), diagnostics
+
+
+# --- finding the files -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Found:
+    path: str  # relative, '/'
+    kind: str
+
+
+def _skip(path: str, reason: str) -> Diagnostic:
+    return warning(path, 1, 1, "skipped-file", reason)
+
+
+def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
+    """Every record file under root, sorted, with warnings for what is skipped. Never follows links."""
+    found: list[Found] = []
+    diagnostics: list[Diagnostic] = []
+
+    def walk(relative: str, depth: int):
+        """Yield (relative path, is_dir) below `relative`, refusing symlinks."""
+        try:
+            entries = sorted(os.scandir(root / relative), key=lambda e: e.name)
+        except OSError as exc:
+            diagnostics.append(error(relative, 1, 1, "unreadable", f"cannot read folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            rel = f"{relative}/{entry.name}"
+            if entry.is_symlink():
+                diagnostics.append(error(rel, 1, 1, "symlink",
+                                         "symbolic links are refused and never followed; "
+                                         "replace the link with the real file"))
+                continue
+            if entry.name.startswith(".") and not _EDITOR_LEFTOVER.fullmatch(entry.name):
+                continue  # .git, .gitkeep, .github: not records, and not the coach's mistake
+            if _EDITOR_LEFTOVER.fullmatch(entry.name):
+                if entry.is_file():
+                    diagnostics.append(_skip(rel, "editor leftover skipped (backup, swap or lock file); "
+                                                  "it is not read as a record, delete it or ignore it in git"))
+                continue
+            yield rel, entry.is_dir(follow_symlinks=False), depth
+
+    def expect(relative: str, kind: str, suffix: str, where: str):
+        for rel, is_dir, _ in walk(relative, 0):
+            if is_dir:
+                diagnostics.append(_skip(rel, f"unexpected folder skipped: {where} holds only '*{suffix}' files"))
+            elif rel.endswith(suffix):
+                found.append(Found(rel, kind))
+            else:
+                diagnostics.append(_skip(rel, f"not a '{suffix}' file, skipped: {where} holds only '*{suffix}' files"))
+
+    if (root / "frameworks").is_dir() and not (root / "frameworks").is_symlink():
+        expect("frameworks", "framework", ".yaml", "frameworks/")
+    records = root / "records"
+    if records.is_symlink():
+        diagnostics.append(error("records", 1, 1, "symlink", "records/ is a symbolic link; it is never followed"))
+    elif records.is_dir():
+        for rel, is_dir, _ in walk("records", 0):
+            name = rel.split("/")[-1]
+            if is_dir and name == "teams":
+                expect(rel, "team", ".md", "records/teams/")
+            elif is_dir and name == "people":
+                expect(rel, "person", ".md", "records/people/")
+            elif is_dir and name == "sessions":
+                for rep_dir, rep_is_dir, _ in walk(rel, 1):
+                    if rep_is_dir:
+                        expect(rep_dir, "session", ".md", "a rep's sessions folder")
+                    else:
+                        diagnostics.append(_skip(rep_dir, "file skipped: records/sessions/ holds one folder per rep, "
+                                                          "named by the rep's id"))
+            else:
+                diagnostics.append(_skip(rel, "skipped: records/ holds only teams/, people/ and sessions/"))
+
+    diagnostics += _case_conflicts([f.path for f in found])
+    return found, diagnostics
+
+
+def _case_conflicts(paths: list[str]) -> list[Diagnostic]:
+    """Names that differ only by case collide on macOS and Windows checkouts."""
+    seen: dict[str, str] = {}
+    problems = []
+    for path in paths:
+        other = seen.setdefault(path.lower(), path)
+        if other != path:
+            problems.append(error(path, 1, 1, "case-conflict",
+                                  f"'{path}' and '{other}' differ only by case: they collide on "
+                                  f"macOS and Windows. Rename one"))
+    return problems
+
+
+def read_tree(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Discover and parse every file under root."""
+    found, diagnostics = discover(root)
+    files: list[SourceFile] = []
+    for item in found:
+        try:
+            size = os.stat(root / item.path).st_size
+            if size > MAX_FILE_BYTES:
+                diagnostics.append(_too_large(item.path, size))
+                continue
+            data = (root / item.path).read_bytes()
+        except OSError as exc:
+            diagnostics.append(error(item.path, 1, 1, "unreadable", f"cannot read file: {exc.strerror}"))
+            continue
+        source, problems = parse_file(data, item.path, item.kind)
+        diagnostics += problems
+        if source is not None:
+            files.append(source)
+    return files, diagnostics

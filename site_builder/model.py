@@ -1,0 +1,178 @@
+"""The model: what a records repository holds, as frozen dataclasses. No I/O, no rules.
+
+Every object knows the file it came from and the line of each of its values, so any message or
+page can point back to the source. A value that failed to convert is None (the problem is
+already a diagnostic); later stages skip what is None rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+KINDS = ("coaching", "observed-call", "self-assessment", "manager-assessment",
+         "review-360", "customer-survey", "knowledge-test")
+COACHED_KINDS = ("coaching", "observed-call")  # sessions with a coach, a focus and objectives
+COACH_REQUIRED = ("coaching", "observed-call", "manager-assessment")
+STATUSES = ("draft", "shared", "approved", "disputed")
+COUNTING_STATUSES = ("shared", "approved")  # drafts and disputed records count for nothing
+INVOLVEMENTS = ("observe", "assist", "lead")
+AREAS = ("knowledge", "skills", "behaviours")
+STAR_HEADINGS = ("Situation", "Action", "Result")
+
+# Which evidence stream each kind's ratings feed: never merged into one number.
+STREAM_OF_KIND = {
+    "coaching": "observed",
+    "observed-call": "observed",
+    "manager-assessment": "observed",
+    "self-assessment": "self",
+    "review-360": "360",
+    "customer-survey": "customer",
+    "knowledge-test": "knowledge",
+}
+
+Where = tuple[int, int]  # (line, column), 1-based
+
+
+@dataclass(frozen=True)
+class Level:
+    """One competency -> number entry (a rating, a knowledge score or a competitor benchmark)."""
+
+    competency: str
+    value: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An id written in a file (a focus competency, a next role), with where it was written."""
+
+    id: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Competency:
+    id: str
+    name: str | None
+    area: str | None
+    description: str | None
+    levels: dict[int, str]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str | None
+    expected: tuple[Level, ...]
+    next: tuple[Ref, ...]
+    line: int
+    column: int
+
+    def expected_level(self, competency: str) -> int | None:
+        for level in self.expected:
+            if level.competency == competency:
+                return level.value
+        return None
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    path: str
+    name: str | None
+    description: str | None
+    scale: dict[int, str]
+    competencies: dict[str, Competency]
+    roles: dict[str, Role]
+    where: dict[str, Where]
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    path: str
+    name: str | None
+    manager: str | None
+    framework: str | None
+    goals: str
+    body_line: int
+    where: dict[str, Where]
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    path: str
+    name: str | None
+    role: str | None
+    team: str | None
+    joined: date | None
+    plan: str
+    body_line: int
+    where: dict[str, Where]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One piece of evidence about one rep: a session file."""
+
+    path: str
+    rep: str
+    date: date | None
+    kind: str | None
+    coach: str | None
+    focus: tuple[Ref, ...]
+    ratings: tuple[Level, ...]
+    scores: tuple[Level, ...]
+    benchmark: tuple[Level, ...]
+    involvement: str | None
+    raters: int | None
+    objectives: tuple[str, ...]
+    status: str
+    approved_on: date | None
+    dispute: str | None
+    digest: str | None
+    body: str
+    body_line: int
+    where: dict[str, Where]
+    text: str = field(default="", repr=False, compare=False)  # the file as read, for approval digests
+
+    @property
+    def stream(self) -> str | None:
+        return STREAM_OF_KIND.get(self.kind or "")
+
+    @property
+    def counts(self) -> bool:
+        """Whether this record is evidence: shared with or approved by the coachee."""
+        return self.status in COUNTING_STATUSES
+
+    @property
+    def focus_ids(self) -> tuple[str, ...]:
+        return tuple(ref.id for ref in self.focus)
+
+    def at(self, key: str) -> Where:
+        return self.where.get(key, (1, 1))
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Everything loaded from one records root, in a stable order."""
+
+    frameworks: dict[str, Framework]
+    teams: dict[str, Team]
+    people: dict[str, Person]
+    records: tuple[Record, ...]  # sorted by rep, date, path
+
+    def framework_of(self, person: Person | None) -> Framework | None:
+        """The framework a person is judged against: their team's."""
+        if person is None or person.team not in self.teams:
+            return None
+        return self.frameworks.get(self.teams[person.team].framework or "")
+
+    def records_of(self, rep: str) -> tuple[Record, ...]:
+        return tuple(r for r in self.records if r.rep == rep)

@@ -1,0 +1,247 @@
+"""Validation rules across files: references and the coaching method. Runs after records.py.
+
+Each rule is a function of the whole repository that yields diagnostics; RULES lists them all and
+every rule runs (no short circuit), so a coach sees every problem at once. Rules never repair data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterator
+
+from markdown_it import MarkdownIt
+
+from site_builder.config import Config
+from site_builder.diagnostics import Diagnostic, error, warning
+from site_builder.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
+                                Repository)
+from site_builder.records import did_you_mean
+
+
+@dataclass(frozen=True)
+class Context:
+    repository: Repository
+    config: Config
+    today: date
+
+
+Rule = Callable[[Context], Iterator[Diagnostic]]
+
+
+def _unknown(path: str, where: tuple[int, int], code: str, what: str, value: str, choices) -> Diagnostic:
+    return error(path, where[0], where[1], code,
+                 f"unknown {what} '{value}'{did_you_mean(value, choices)}")
+
+
+def rule_team_references(ctx: Context) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    for team in repo.teams.values():
+        if team.manager is not None and team.manager not in repo.people:
+            yield _unknown(team.path, team.where["manager"], "unknown-person", "person (manager)",
+                           team.manager, repo.people)
+        if team.framework is not None and team.framework not in repo.frameworks:
+            yield _unknown(team.path, team.where["framework"], "unknown-framework", "framework",
+                           team.framework, repo.frameworks)
+
+
+def rule_person_references(ctx: Context) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    for person in repo.people.values():
+        if person.team is not None and person.team not in repo.teams:
+            yield _unknown(person.path, person.where["team"], "unknown-team", "team", person.team, repo.teams)
+        if person.role is None:
+            continue
+        framework = repo.framework_of(person)
+        if framework is not None and person.role not in framework.roles:
+            elsewhere = [f.id for f in repo.frameworks.values() if person.role in f.roles]
+            if elsewhere:
+                line, column = person.where["role"]
+                yield error(person.path, line, column, "role-not-in-framework",
+                            f"role '{person.role}' is not in framework '{framework.id}' of team "
+                            f"'{person.team}' (it is in {', '.join(elsewhere)}); pick one of "
+                            f"{', '.join(framework.roles)}")
+            else:
+                yield _unknown(person.path, person.where["role"], "unknown-role", "role", person.role,
+                               framework.roles)
+        elif framework is None and not any(person.role in f.roles for f in repo.frameworks.values()):
+            all_roles = {r for f in repo.frameworks.values() for r in f.roles}
+            yield _unknown(person.path, person.where["role"], "unknown-role", "role", person.role, all_roles)
+
+
+def rule_framework_references(ctx: Context) -> Iterator[Diagnostic]:
+    for framework in ctx.repository.frameworks.values():
+        for role in framework.roles.values():
+            for level in role.expected:
+                if level.competency not in framework.competencies:
+                    yield _unknown(framework.path, (level.line, level.column), "unknown-competency",
+                                   "competency", level.competency, framework.competencies)
+            for ref in role.next:
+                if ref.id not in framework.roles:
+                    yield _unknown(framework.path, (ref.line, ref.column), "unknown-role", "role",
+                                   ref.id, framework.roles)
+
+
+def rule_sessions_have_a_person(ctx: Context) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    reported: set[str] = set()
+    for record in repo.records:  # sorted: the folder's first file carries the message
+        if record.rep in repo.people or record.rep in reported:
+            continue
+        reported.add(record.rep)
+        folder = record.path.rsplit("/", 1)[0]
+        yield error(record.path, 1, 1, "orphan-sessions",
+                    f"folder {folder}/ has no person file records/people/{record.rep}.md; "
+                    f"add it, or rename the folder to the rep's id{did_you_mean(record.rep, repo.people)}")
+
+
+def _framework_for(repo: Repository, record: Record) -> Framework | None:
+    return repo.framework_of(repo.people.get(record.rep))
+
+
+def rule_session_references(ctx: Context) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    for record in repo.records:
+        if record.coach is not None and record.coach not in repo.people:
+            yield _unknown(record.path, record.at("coach"), "unknown-coach", "coach", record.coach, repo.people)
+        framework = _framework_for(repo, record)
+        if framework is None:
+            continue
+        known = framework.competencies
+        for ref in record.focus:
+            if ref.id not in known:
+                yield _unknown(record.path, (ref.line, ref.column), "unknown-competency", "competency",
+                               ref.id, known)
+        low, high = min(framework.scale, default=1), max(framework.scale, default=5)
+        for field in ("ratings", "benchmark", "scores"):
+            for level in getattr(record, field):
+                if level.competency not in known:
+                    yield _unknown(record.path, (level.line, level.column), "unknown-competency",
+                                   "competency", level.competency, known)
+                elif field != "scores" and not low <= level.value <= high:
+                    yield error(record.path, level.line, level.column, "out-of-scale",
+                                f"{field} level {level.value} for '{level.competency}' is outside the scale "
+                                f"{low}–{high} of framework '{framework.id}'")
+
+
+def rule_required_by_kind(ctx: Context) -> Iterator[Diagnostic]:
+    for record in ctx.repository.records:
+        line, column = record.at("kind")  # the kind is what makes the key required
+        if record.kind in COACH_REQUIRED and "coach" not in record.where:
+            yield error(record.path, line, column, "missing-key",
+                        f"a {record.kind} record needs 'coach': the id of the person who coached or assessed")
+        if record.kind == "observed-call" and "involvement" not in record.where:
+            yield error(record.path, line, column, "missing-involvement",
+                        "an observed call needs 'involvement: observe', 'assist' or 'lead' "
+                        "(what the coach did during the call)")
+        if record.kind in COACHED_KINDS and not record.focus and "focus" not in record.where \
+                and record.status != "draft":
+            yield warning(record.path, line, column, "missing-focus",
+                          "a coaching session works on 1–2 focus competencies; add 'focus: [...]'")
+
+
+def star_headings(markdown: str) -> set[str]:
+    """Which of Situation / Action / Result start a heading in the notes (code blocks don't count)."""
+    found = set()
+    tokens = _HEADINGS.parse(markdown)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            text = tokens[index + 1].content.strip().lower()
+            for word in STAR_HEADINGS:
+                if text.startswith(word.lower()):
+                    found.add(word)
+    return found
+
+
+_HEADINGS = MarkdownIt("js-default")
+
+
+def rule_observed_call_star(ctx: Context) -> Iterator[Diagnostic]:
+    for record in ctx.repository.records:
+        if record.kind != "observed-call":
+            continue
+        missing = [word for word in STAR_HEADINGS if word not in star_headings(record.body)]
+        if missing:
+            yield error(record.path, record.body_line, 1, "missing-star",
+                        f"an observed call's debrief needs the STAR headings; missing "
+                        f"{', '.join('## ' + word for word in missing)}")
+
+
+def rule_method(ctx: Context) -> Iterator[Diagnostic]:
+    repo, config = ctx.repository, ctx.config
+    for record in repo.records:
+        if len(record.focus) > config.max_focus:
+            line, column = record.at("focus")
+            yield warning(record.path, line, column, "too-many-focus",
+                          f"{len(record.focus)} focus competencies; a session works on at most "
+                          f"{config.max_focus}: pick the ones that matter most now")
+        if record.kind in COACHED_KINDS and record.focus:
+            for level in record.ratings:
+                if level.competency not in record.focus_ids:
+                    yield warning(record.path, level.line, level.column, "rating-outside-focus",
+                                  f"'{level.competency}' is rated but not in this session's focus "
+                                  f"({', '.join(record.focus_ids)}); add it to focus or rate it in an assessment")
+        if record.coach is not None and record.coach == record.rep:
+            line, column = record.at("coach")
+            yield error(record.path, line, column, "self-coaching",
+                        f"'{record.rep}' is both the coach and the coachee; a self-assessment has no coach")
+
+
+def rule_dates(ctx: Context) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    for record in repo.records:
+        if record.date is None:
+            continue
+        line, column = record.at("date")
+        if record.date > ctx.today:
+            yield error(record.path, line, column, "future-date",
+                        f"'date: {record.date}' is in the future (today is {ctx.today}); "
+                        f"write records after the session")
+        person = repo.people.get(record.rep)
+        if person is not None and person.joined is not None and record.date < person.joined:
+            yield error(record.path, line, column, "before-joined",
+                        f"'date: {record.date}' is before {record.rep} joined ({person.joined})")
+        if record.approved_on is not None:
+            line, column = record.at("approved_on")
+            if record.approved_on < record.date:
+                yield error(record.path, line, column, "approved-before-date",
+                            f"'approved_on: {record.approved_on}' is before the session ({record.date})")
+            elif record.approved_on > ctx.today:
+                yield error(record.path, line, column, "future-date",
+                            f"'approved_on: {record.approved_on}' is in the future (today is {ctx.today})")
+
+
+def rule_approval(ctx: Context) -> Iterator[Diagnostic]:
+    for record in ctx.repository.records:
+        line, column = record.at("status")
+        if record.status == "approved" and record.approved_on is None and "approved_on" not in record.where:
+            yield error(record.path, line, column, "approved-without-date",
+                        "'status: approved' needs 'approved_on: YYYY-MM-DD', the day the coachee approved")
+        if record.status == "disputed" and record.dispute is None and "dispute" not in record.where:
+            yield error(record.path, line, column, "disputed-without-comment",
+                        "'status: disputed' needs 'dispute: \"...\"', the coachee's comment")
+        if record.status != "approved" and "approved_on" in record.where:
+            line, column = record.at("approved_on")
+            yield warning(record.path, line, column, "approved-on-unused",
+                          f"'approved_on' is set but the status is '{record.status}'; "
+                          f"remove it or set 'status: approved'")
+
+
+# all rules run, in this order; adding a rule is adding it here
+RULES: tuple[Rule, ...] = (
+    rule_team_references,
+    rule_person_references,
+    rule_framework_references,
+    rule_sessions_have_a_person,
+    rule_session_references,
+    rule_required_by_kind,
+    rule_observed_call_star,
+    rule_method,
+    rule_dates,
+    rule_approval,
+)
+
+
+def validate(repository: Repository, config: Config, today: date) -> list[Diagnostic]:
+    context = Context(repository, config, today)
+    return [diagnostic for rule in RULES for diagnostic in rule(context)]

@@ -1,0 +1,182 @@
+"""YAML to position-carrying nodes. Part of the load stage: it parses, it does not judge values.
+
+PyYAML's loaders keep the last of duplicate keys, expand aliases without limit, run YAML 1.1
+coercions (`NO` -> False, `012` -> 10) and forget where values were. So we read the parser's
+events (libyaml when present) and build our own tree: every scalar stays the text the coach wrote,
+with its line, column and whether it was quoted; refusing anchors, aliases, tags and duplicate keys
+happens here because after composing they can no longer be seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from site_builder.diagnostics import Diagnostic, error
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Deeper than any record needs; a 500-deep file makes PyYAML's own composer recurse out of stack.
+MAX_DEPTH = 32
+
+
+@dataclass(eq=False)
+class Node:
+    """One YAML node. `value` is the scalar text, a list of nodes, or a list of (key, value) pairs."""
+
+    kind: str  # "scalar" | "seq" | "map"
+    line: int  # 1-based, in the file
+    column: int  # 1-based
+    value: object
+    plain: bool = False  # an unquoted scalar: YAML 1.1 would coerce it
+    end_line: int = 0
+
+    @property
+    def pairs(self) -> list[tuple["Node", "Node"]]:
+        return self.value if self.kind == "map" else []  # type: ignore[return-value]
+
+    @property
+    def items(self) -> list["Node"]:
+        return self.value if self.kind == "seq" else []  # type: ignore[return-value]
+
+    def get(self, key: str) -> "Node | None":
+        for k, v in self.pairs:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> "Node | None":
+        for k, _ in self.pairs:
+            if k.value == key:
+                return k
+        return None
+
+
+def describe(node: Node) -> str:
+    return {"map": "a mapping", "seq": "a list"}.get(node.kind, "a value")
+
+
+@dataclass
+class _Frame:
+    node: Node
+    pending_key: Node | None = None
+    keys: dict[str, Node] = field(default_factory=dict)
+
+
+def compose(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document. Returns the root node (None when empty) and the problems found.
+
+    `line_offset` is the number of file lines before `text` (the front matter's opening `---`).
+    On a syntax error the root is None: half a document would only produce misleading errors.
+    """
+    diagnostics: list[Diagnostic] = []
+    stack: list[_Frame] = []
+    root: Node | None = None
+    documents = 0
+
+    def where(mark) -> tuple[int, int]:
+        return mark.line + 1 + line_offset, mark.column + 1
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        frame = stack[-1]
+        if frame.node.kind == "seq":
+            frame.node.value.append(node)  # type: ignore[union-attr]
+        elif frame.pending_key is None:
+            if node.kind != "scalar":
+                diagnostics.append(error(path, node.line, node.column, "bad-key",
+                                         "a key must be a plain word, not a list or mapping"))
+                node = Node("scalar", node.line, node.column, f"<{node.kind} key>", plain=True)
+            frame.pending_key = node
+        else:
+            key = frame.pending_key
+            frame.pending_key = None
+            first = frame.keys.get(key.value)  # type: ignore[arg-type]
+            if first is not None:
+                diagnostics.append(error(
+                    path, key.line, key.column, "duplicate-key",
+                    f"duplicate key '{key.value}': it is already set on line {first.line}; "
+                    f"YAML would silently keep only the last one. Remove one of them"))
+                return
+            frame.keys[key.value] = key  # type: ignore[index]
+            frame.node.value.append((key, node))  # type: ignore[union-attr]
+
+    def refuse_anchor_and_tag(event) -> None:
+        line, column = where(event.start_mark)
+        if getattr(event, "anchor", None):
+            diagnostics.append(error(
+                path, line, column, "yaml-alias",
+                f"YAML anchor '&{event.anchor}' is not allowed: anchors and aliases make records "
+                f"hard to read and can blow up in size. Write the value out"))
+        tag = getattr(event, "tag", None)
+        implicit = getattr(event, "implicit", (True, True))
+        explicit_tag = tag is not None and (not isinstance(event, yaml.ScalarEvent) or not any(implicit)) \
+            and tag != "!"
+        if explicit_tag:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            diagnostics.append(error(
+                path, line, column, "yaml-tag",
+                f"YAML tag '{shown}' is not allowed: records hold plain values only. "
+                f"Remove the tag (quote the value if it must stay text)"))
+
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    line, column = where(event.start_mark)
+                    diagnostics.append(error(path, line, column, "yaml-syntax",
+                                             "only one YAML document is allowed here; remove the extra '---' or '...'"))
+                    return None, diagnostics
+            elif isinstance(event, yaml.AliasEvent):
+                line, column = where(event.start_mark)
+                diagnostics.append(error(
+                    path, line, column, "yaml-alias",
+                    f"YAML alias '*{event.anchor}' is not allowed: anchors and aliases make records "
+                    f"hard to read and can blow up in size. Write the value out"))
+                attach(Node("scalar", line, column, "", plain=True))
+            elif isinstance(event, yaml.ScalarEvent):
+                refuse_anchor_and_tag(event)
+                line, column = where(event.start_mark)
+                attach(Node("scalar", line, column, event.value, plain=not event.style,
+                            end_line=event.end_mark.line + 1 + line_offset))
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                refuse_anchor_and_tag(event)
+                line, column = where(event.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    diagnostics.append(error(path, line, column, "yaml-syntax",
+                                             f"nested more than {MAX_DEPTH} levels deep; records are flat"))
+                    return None, diagnostics
+                kind = "seq" if isinstance(event, yaml.SequenceStartEvent) else "map"
+                node = Node(kind, line, column, [])
+                attach(node)
+                stack.append(_Frame(node))
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                frame = stack.pop()
+                frame.node.end_line = event.end_mark.line + 1 + line_offset
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = where(mark) if mark is not None else (1 + line_offset, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        hint = ""
+        if "found character '\\t'" in problem:
+            hint = "; indent with spaces, not tabs"
+        elif "mapping values are not allowed" in problem:
+            hint = "; a value containing ': ' must be quoted"
+        diagnostics.append(error(path, line, column, "yaml-syntax", f"YAML syntax: {problem}{hint}"))
+        return None, diagnostics
+    except yaml.reader.ReaderError as exc:  # control characters: a position, not a mark
+        before = text[: exc.position]
+        line = before.count("\n") + 1 + line_offset
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        diagnostics.append(error(path, line, column, "yaml-syntax",
+                                 f"control character U+{exc.character:04X} is not allowed in YAML; delete it"))
+        return None, diagnostics
+    except yaml.YAMLError as exc:
+        diagnostics.append(error(path, 1 + line_offset, 1, "yaml-syntax", f"YAML syntax: {exc}"))
+        return None, diagnostics
+    return root, diagnostics
