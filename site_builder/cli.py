@@ -74,3 +74,49 @@ def check_command(root: Path, output_format: str, strict: bool, today: date) -> 
         click.echo(summary_line(checked), err=True)
     failed = bool(checked.errors) or (strict and bool(checked.warnings))
     sys.exit(1 if failed else 0)
+
+
+def scope_options(function):
+    function = click.option("--rep", metavar="ID", help="Only this rep's records.")(function)
+    function = click.option("--team", metavar="ID", help="Only this team's records.")(function)
+    return function
+
+
+def _prepare_or_exit(checked: Checked, rep: str | None, team: str | None, drafts: bool):
+    from site_builder.pipeline import prepare
+    from site_builder.scope import Scope, ScopeError
+
+    if rep and team:
+        raise click.UsageError("give --rep or --team, not both")
+    try:
+        return prepare(checked, Scope(rep=rep, team=team), drafts=drafts)
+    except ScopeError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command("report")
+@root_argument
+@scope_options
+@click.option("--json", "as_json", is_flag=True, help="The whole analysis as one JSON document.")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per rating, score and competitor benchmark.")
+@click.option("--drafts", is_flag=True, help="Include draft records (they still count for nothing).")
+@today_option
+def report_command(root: Path, rep: str | None, team: str | None, as_json: bool, as_csv: bool,
+                   drafts: bool, today: date) -> None:
+    """Competency levels, trends, gaps and readiness, in the terminal or as JSON/CSV."""
+    from site_builder.export import ratings_csv, summary_json
+    from site_builder.report import text_report
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    checked = check(root, today)
+    prepared = _prepare_or_exit(checked, rep, team, drafts)
+    if prepared.left_out:
+        click.echo(f"coachsite: {len(prepared.left_out)} record(s) with errors left out of the analysis "
+                   f"(run `coachsite check` to see why): {', '.join(prepared.left_out)}", err=True)
+    if as_json:
+        sys.stdout.write(summary_json(prepared.analysis))
+    elif as_csv:
+        sys.stdout.write(ratings_csv(prepared.repository, prepared.repository.records))
+    else:
+        sys.stdout.write(text_report(prepared.analysis) + "\n")

@@ -1,0 +1,343 @@
+"""Analysis: per rep and competency, the current level, trend, gap, readiness and cadence.
+
+Pure functions over a checked Repository: no file I/O, no plotting, no formatting. Every figure is
+an absolute rating or a trend of one evidence stream, never an average (people develop
+non-linearly; a snapshot mean hides exactly what a coach must see).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from site_builder.config import Config
+from site_builder.model import COACHED_KINDS, Person, Record, Repository
+
+STREAMS = ("observed", "self", "360", "customer", "knowledge")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One value of one competency in one evidence stream, and the record it came from."""
+
+    date: date
+    value: int  # a level on the scale; a percent for the knowledge stream
+    stream: str
+    kind: str
+    path: str
+    coach: str | None
+    benchmark: int | None = None  # customer stream: how customers rate the main competitor
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something the coach should look into, naming the records behind it."""
+
+    type: str  # "notable-change" | "knows-not-applying" | "applies-test-disagrees"
+    competency: str
+    date: date
+    message: str
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompetencyStatus:
+    competency: str
+    current: int | None  # the latest observed rating; None: not yet observed
+    established: bool | None  # the previous observed rating equals the current one
+    trend: str  # improving | steady | declining | insufficient
+    slope: float | None
+    expected: int | None  # what the rep's role requires
+    gap: int | None  # current - expected
+    baseline: int | None  # first observed rating
+    self_baseline: int | None  # first self rating
+    progress: int | None  # current - baseline
+    self_latest: int | None
+    self_gap: int | None  # latest self - current: positive means the rep rates themself higher
+    last_observed: date | None
+    knowledge_latest: int | None  # percent
+    streams: dict[str, tuple[Observation, ...]]  # every stream, in date order
+
+    @property
+    def observations(self) -> tuple[Observation, ...]:
+        return self.streams["observed"]
+
+    def latest(self, stream: str) -> Observation | None:
+        values = self.streams[stream]
+        return values[-1] if values else None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    role: str
+    ready: bool
+    met: tuple[str, ...]
+    gaps: dict[str, int | None]  # competency -> current - expected; None: not yet observed
+
+
+@dataclass(frozen=True)
+class RepAnalysis:
+    id: str
+    name: str | None
+    team: str | None
+    role: str | None
+    joined: date | None
+    stage: str | None  # new | experienced
+    last_session: date | None  # last coaching or observed call
+    last_session_path: str | None
+    days_since_last_session: int | None
+    overdue: bool
+    sessions_recent: int  # coaching and observed calls in the last `recent_days`
+    focus_recent: tuple[str, ...]  # competencies worked on in the last `recent_days`
+    open_objectives: tuple[str, ...]
+    objectives_from: str | None
+    competencies: dict[str, CompetencyStatus]
+    readiness: dict[str, Readiness]
+    flags: tuple[Flag, ...]
+    awaiting_approval: tuple[str, ...]  # shared, not yet approved
+    disputed: tuple[str, ...]
+    drafts: tuple[str, ...]
+    records: tuple[Record, ...]  # every record of the rep, drafts included, in date order
+
+
+@dataclass(frozen=True)
+class TeamAnalysis:
+    id: str
+    name: str | None
+    manager: str | None
+    reps: tuple[str, ...]
+    distribution: dict[str, dict[int, int]]  # competency -> level -> number of reps; never a mean
+    below_expected: tuple[tuple[str, str, int, int], ...]  # (rep, competency, current, expected)
+    overdue: tuple[str, ...]
+    awaiting_approval: tuple[str, ...]
+    disputed: tuple[str, ...]
+    focus_recent: dict[str, int]  # competency -> reps who worked on it in the last `recent_days`
+
+
+@dataclass(frozen=True)
+class Analysis:
+    today: date
+    reps: dict[str, RepAnalysis]
+    teams: dict[str, TeamAnalysis]
+
+
+# --- the rules, one small function each -----------------------------------------------------
+
+def least_squares_slope(values: list[int]) -> float:
+    """Slope of value against index 0..n-1 (n >= 2)."""
+    n = len(values)
+    mean_x = (n - 1) / 2
+    mean_y = sum(values) / n
+    numerator = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values))
+    denominator = sum((x - mean_x) ** 2 for x in range(n))
+    return numerator / denominator
+
+
+def trend(levels: list[int], config: Config) -> tuple[str, float | None]:
+    window = levels[-config.trend_window:] if config.trend_window > 0 else levels
+    if len(window) < max(config.trend_min_observations, 2):
+        return "insufficient", None
+    slope = least_squares_slope(window)
+    if slope >= config.trend_threshold:
+        return "improving", slope
+    if slope <= -config.trend_threshold:
+        return "declining", slope
+    return "steady", slope
+
+
+def development_stage(joined: date | None, today: date, config: Config) -> str | None:
+    if joined is None:
+        return None
+    return "new" if (today - joined).days < config.new_hire_days else "experienced"
+
+
+def _streams_of(records: list[Record]) -> dict[str, dict[str, list[Observation]]]:
+    """competency -> stream -> observations, in (date, path) order."""
+    found: dict[str, dict[str, list[Observation]]] = {}
+    for record in sorted(records, key=lambda r: (r.date, r.path)):
+        stream = record.stream
+        if stream is None or record.date is None or record.kind is None:
+            continue
+        benchmark = {level.competency: level.value for level in record.benchmark}
+        for level in record.scores if stream == "knowledge" else record.ratings:
+            streams = found.setdefault(level.competency, {name: [] for name in STREAMS})
+            streams[stream].append(Observation(record.date, level.value, stream, record.kind, record.path,
+                                               record.coach, benchmark.get(level.competency)))
+    return found
+
+
+def competency_status(competency: str, streams: dict[str, list[Observation]], expected: int | None,
+                      config: Config) -> CompetencyStatus:
+    observed = [o.value for o in streams["observed"]]
+    current = observed[-1] if observed else None
+    self_levels = [o.value for o in streams["self"]]
+    knowledge = streams["knowledge"]
+    direction, slope = trend(observed, config)
+    return CompetencyStatus(
+        competency=competency,
+        current=current,
+        established=(observed[-2] == current) if len(observed) >= 2 else (False if observed else None),
+        trend=direction,
+        slope=slope,
+        expected=expected,
+        gap=current - expected if current is not None and expected is not None else None,
+        baseline=observed[0] if observed else None,
+        self_baseline=self_levels[0] if self_levels else None,
+        progress=current - observed[0] if current is not None else None,
+        self_latest=self_levels[-1] if self_levels else None,
+        self_gap=self_levels[-1] - current if self_levels and current is not None else None,
+        last_observed=streams["observed"][-1].date if observed else None,
+        knowledge_latest=knowledge[-1].value if knowledge else None,
+        streams={name: tuple(values) for name, values in streams.items()},
+    )
+
+
+def notable_changes(status: CompetencyStatus, config: Config) -> list[Flag]:
+    flags = []
+    observations = status.observations
+    for before, after in zip(observations, observations[1:]):
+        if abs(after.value - before.value) >= config.notable_change:
+            word = "rose" if after.value > before.value else "fell"
+            flags.append(Flag("notable-change", status.competency, after.date,
+                              f"{status.competency} {word} from {before.value} to {after.value}: find the cause",
+                              (before.path, after.path)))
+    return flags
+
+
+def knowledge_flags(status: CompetencyStatus, config: Config) -> list[Flag]:
+    knowledge = status.latest("knowledge")
+    if knowledge is None or status.current is None or status.expected is None:
+        return []
+    last = status.observations[-1]
+    if knowledge.value >= config.knowledge_high and status.current < status.expected:
+        return [Flag("knows-not-applying", status.competency, max(knowledge.date, last.date),
+                     f"{status.competency}: scores {knowledge.value}% on the test but is observed at "
+                     f"{status.current} (expected {status.expected}): knows it, not yet applying it",
+                     (knowledge.path, last.path))]
+    if knowledge.value < config.knowledge_low and status.current >= status.expected:
+        return [Flag("applies-test-disagrees", status.competency, max(knowledge.date, last.date),
+                     f"{status.competency}: observed at {status.current} (expected {status.expected}) but "
+                     f"scores {knowledge.value}% on the test: applies it, the test disagrees",
+                     (knowledge.path, last.path))]
+    return []
+
+
+def readiness(repository: Repository, person: Person, competencies: dict[str, CompetencyStatus]) -> dict[str, Readiness]:
+    framework = repository.framework_of(person)
+    if framework is None or person.role not in framework.roles:
+        return {}
+    found = {}
+    for ref in framework.roles[person.role].next:
+        target = framework.roles.get(ref.id)
+        if target is None:
+            continue
+        met, gaps = [], {}
+        for level in target.expected:
+            status = competencies.get(level.competency)
+            current = status.current if status else None
+            if current is not None and current >= level.value:
+                met.append(level.competency)
+            else:
+                gaps[level.competency] = current - level.value if current is not None else None
+        found[ref.id] = Readiness(ref.id, not gaps, tuple(met), gaps)
+    return found
+
+
+def analyse_rep(repository: Repository, person: Person, records: list[Record], today: date,
+                config: Config) -> RepAnalysis:
+    counting = [r for r in records if r.counts and r.date is not None]
+    framework = repository.framework_of(person)
+    role = framework.roles.get(person.role or "") if framework else None
+    by_competency = _streams_of(counting)
+    order = list(framework.competencies) if framework else []
+    expected_ids = [level.competency for level in role.expected] if role else []
+    shown = [c for c in order if c in expected_ids or c in by_competency]
+    shown += sorted(c for c in by_competency if c not in shown)
+    competencies = {}
+    for competency in shown:
+        streams = by_competency.get(competency) or {name: [] for name in STREAMS}
+        competencies[competency] = competency_status(
+            competency, streams, role.expected_level(competency) if role else None, config)
+
+    flags: list[Flag] = []
+    for status in competencies.values():
+        flags += notable_changes(status, config) + knowledge_flags(status, config)
+    flags.sort(key=lambda f: (f.date, f.competency, f.type))
+
+    sessions = [r for r in counting if r.kind in COACHED_KINDS]
+    last = sessions[-1] if sessions else None
+    days = (today - last.date).days if last else None
+    recent = [r for r in sessions if 0 <= (today - r.date).days <= config.recent_days]
+    rank = {competency: index for index, competency in enumerate(order)}
+    focus_recent = sorted({ref.id for r in recent for ref in r.focus}, key=lambda c: (rank.get(c, len(rank)), c))
+    return RepAnalysis(
+        id=person.id, name=person.name, team=person.team, role=person.role, joined=person.joined,
+        stage=development_stage(person.joined, today, config),
+        last_session=last.date if last else None,
+        last_session_path=last.path if last else None,
+        days_since_last_session=days,
+        overdue=days is None or days > config.overdue_days,
+        sessions_recent=len(recent),
+        focus_recent=tuple(focus_recent),
+        open_objectives=last.objectives if last else (),
+        objectives_from=last.path if last else None,
+        competencies=competencies,
+        readiness=readiness(repository, person, competencies),
+        flags=tuple(flags),
+        awaiting_approval=tuple(r.path for r in records if r.status == "shared"),
+        disputed=tuple(r.path for r in records if r.status == "disputed"),
+        drafts=tuple(r.path for r in records if r.status == "draft"),
+        records=tuple(sorted(records, key=lambda r: (r.date or date.min, r.path))),
+    )
+
+
+def rep_ids(repository: Repository) -> list[str]:
+    """The people being coached: everyone with records, and everyone who manages no team."""
+    managers = {team.manager for team in repository.teams.values()}
+    with_records = {record.rep for record in repository.records}
+    return sorted(p for p in repository.people if p in with_records or p not in managers)
+
+
+def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) -> TeamAnalysis:
+    team = repository.teams[team_id]
+    members = [rep for rep in reps if rep.team == team_id]
+    distribution: dict[str, dict[int, int]] = {}
+    framework = repository.frameworks.get(team.framework or "")
+    for competency in (framework.competencies if framework else ()):
+        levels = Counter(rep.competencies[competency].current for rep in members
+                         if competency in rep.competencies and rep.competencies[competency].current is not None)
+        distribution[competency] = {level: levels[level] for level in sorted(levels)}
+    below = tuple((rep.id, status.competency, status.current, status.expected)
+                  for rep in members for status in rep.competencies.values()
+                  if status.gap is not None and status.gap < 0)
+    focus: Counter[str] = Counter()  # reps working on each competency this quarter
+    for rep in members:
+        for competency in rep.focus_recent:
+            focus[competency] += 1
+    return TeamAnalysis(
+        id=team_id, name=team.name, manager=team.manager, reps=tuple(rep.id for rep in members),
+        distribution=distribution, below_expected=below,
+        overdue=tuple(rep.id for rep in members if rep.overdue),
+        awaiting_approval=tuple(path for rep in members for path in rep.awaiting_approval),
+        disputed=tuple(path for rep in members for path in rep.disputed),
+        focus_recent={c: focus[c] for c in sorted(focus, key=lambda c: (-focus[c], c))},
+    )
+
+
+def analyse(repository: Repository, today: date, config: Config, reps: list[str] | None = None,
+            teams: list[str] | None = None) -> Analysis:
+    """The whole analysis. `repository` should hold only records without errors.
+
+    `reps` and `teams` default to everyone being coached and every team (see scope.restrict).
+    """
+    by_rep: dict[str, list[Record]] = {}
+    for record in repository.records:
+        by_rep.setdefault(record.rep, []).append(record)
+    rep_list = rep_ids(repository) if reps is None else reps
+    team_list = sorted(repository.teams) if teams is None else teams
+    rep_results = {rep_id: analyse_rep(repository, repository.people[rep_id], by_rep.get(rep_id, []), today,
+                                       config) for rep_id in rep_list}
+    team_results = {team_id: analyse_team(repository, team_id, list(rep_results.values()))
+                    for team_id in team_list}
+    return Analysis(today, rep_results, team_results)

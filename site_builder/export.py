@@ -1,0 +1,132 @@
+"""Exports of the analysis: the JSON summary and the flat ratings CSV.
+
+Presentation only: turns analysis objects into documents; computes nothing new. The site publishes
+exactly these bytes as data/summary.json and data/ratings.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from site_builder.analyse import Analysis, CompetencyStatus, Observation, RepAnalysis, TeamAnalysis
+from site_builder.model import Record, Repository
+
+SCHEMA_VERSION = 1
+CSV_COLUMNS = ("date", "rep", "team", "competency", "stream", "kind", "value", "coach", "status", "path")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _observation(observation: Observation) -> dict:
+    item = {"date": _iso(observation.date), "value": observation.value, "kind": observation.kind,
+            "path": observation.path}
+    if observation.stream == "customer":
+        item["benchmark"] = observation.benchmark
+    return item
+
+
+def competency_document(status: CompetencyStatus) -> dict:
+    return {
+        "current": status.current,
+        "established": status.established,
+        "trend": status.trend,
+        "slope": round(status.slope, 3) if status.slope is not None else None,
+        "expected": status.expected,
+        "gap": status.gap,
+        "self_gap": status.self_gap,
+        "observations": len(status.observations),
+        "last_observed": _iso(status.last_observed),
+        "baseline": status.baseline,
+        "self_baseline": status.self_baseline,
+        "progress": status.progress,
+        "self_latest": status.self_latest,
+        "knowledge_latest": status.knowledge_latest,
+        "history": {stream: [_observation(o) for o in values] for stream, values in status.streams.items()},
+    }
+
+
+def rep_document(rep: RepAnalysis) -> dict:
+    return {
+        "name": rep.name,
+        "team": rep.team,
+        "role": rep.role,
+        "joined": _iso(rep.joined),
+        "stage": rep.stage,
+        "last_session": _iso(rep.last_session),
+        "days_since_last_session": rep.days_since_last_session,
+        "overdue": rep.overdue,
+        "sessions_recent": rep.sessions_recent,
+        "focus_recent": list(rep.focus_recent),
+        "open_objectives": list(rep.open_objectives),
+        "objectives_from": rep.objectives_from,
+        "readiness": {role: {"ready": r.ready, "met": list(r.met), "gaps": dict(r.gaps)}
+                      for role, r in rep.readiness.items()},
+        "flags": [{"type": f.type, "competency": f.competency, "date": _iso(f.date), "message": f.message,
+                   "records": list(f.records)} for f in rep.flags],
+        "awaiting_approval": list(rep.awaiting_approval),
+        "disputed": list(rep.disputed),
+        "drafts": list(rep.drafts),
+        "competencies": {c: competency_document(s) for c, s in rep.competencies.items()},
+    }
+
+
+def team_document(team: TeamAnalysis) -> dict:
+    return {
+        "name": team.name,
+        "manager": team.manager,
+        "reps": list(team.reps),
+        # JSON keys are strings: levels become "1".."5"
+        "distribution": {c: {str(level): n for level, n in levels.items()} for c, levels in team.distribution.items()},
+        "below_expected": [{"rep": rep, "competency": c, "current": cur, "expected": exp}
+                           for rep, c, cur, exp in team.below_expected],
+        "overdue": list(team.overdue),
+        "awaiting_approval": list(team.awaiting_approval),
+        "disputed": list(team.disputed),
+        "focus_recent": dict(team.focus_recent),
+    }
+
+
+def summary(analysis: Analysis) -> dict:
+    return {
+        "schema": SCHEMA_VERSION,
+        "today": _iso(analysis.today),
+        "reps": {rep_id: rep_document(rep) for rep_id, rep in analysis.reps.items()},
+        "teams": {team_id: team_document(team) for team_id, team in analysis.teams.items()},
+    }
+
+
+def summary_json(analysis: Analysis) -> str:
+    return json.dumps(summary(analysis), indent=2, ensure_ascii=False) + "\n"
+
+
+def rating_rows(repository: Repository, records: tuple[Record, ...]) -> list[tuple]:
+    rows = []
+    for record in sorted(records, key=lambda r: (r.date or date.min, r.path)):
+        person = repository.people.get(record.rep)
+        team = person.team if person else None
+        base = (_iso(record.date), record.rep, team)
+        for level in record.ratings:
+            rows.append(base + (level.competency, record.stream, record.kind, level.value,
+                                record.coach, record.status, record.path))
+        for level in record.scores:
+            rows.append(base + (level.competency, "knowledge", record.kind, level.value,
+                                record.coach, record.status, record.path))
+        for level in record.benchmark:
+            rows.append(base + (level.competency, "competitor", record.kind, level.value,
+                                record.coach, record.status, record.path))
+    return rows
+
+
+def ratings_csv(repository: Repository, records: tuple[Record, ...]) -> str:
+    """One row per rating, score and competitor benchmark; `value` is a level, or a percent for knowledge."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rating_rows(repository, records):
+        writer.writerow(["" if value is None else value for value in row])
+    return buffer.getvalue()

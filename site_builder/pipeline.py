@@ -1,0 +1,29 @@
+"""From a check result to the analysis a report or a site is made of. Orchestration only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from site_builder.analyse import Analysis, analyse
+from site_builder.check import Checked
+from site_builder.model import Repository
+from site_builder.scope import Scope, restrict
+
+
+@dataclass(frozen=True)
+class Prepared:
+    repository: Repository  # scoped, records with errors removed (and drafts, unless asked for)
+    analysis: Analysis
+    left_out: tuple[str, ...]  # session files with errors, not analysed
+    scope: Scope
+
+
+def prepare(checked: Checked, scope: Scope = Scope(), drafts: bool = False) -> Prepared:
+    """Scope and analyse what was checked. Raises ScopeError for an unknown rep or team."""
+    sound = checked.sound_repository()
+    left_out = tuple(sorted({r.path for r in checked.repository.records} - {r.path for r in sound.records}))
+    if not drafts:
+        sound = replace(sound, records=tuple(r for r in sound.records if r.status != "draft"))
+    repository, reps, teams = restrict(sound, scope)
+    analysis = analyse(repository, checked.today, checked.config, reps=reps, teams=teams)
+    return Prepared(repository, analysis, left_out, scope)

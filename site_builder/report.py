@@ -1,0 +1,79 @@
+"""The terminal report: the analysis as plain-text tables. Formatting only, no metrics."""
+
+from __future__ import annotations
+
+from site_builder.analyse import Analysis, RepAnalysis, TeamAnalysis
+
+TREND_ARROWS = {"improving": "↑ improving", "declining": "↓ declining", "steady": "→ steady",
+                "insufficient": "· too few"}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def signed(value: int | None) -> str:
+    if value is None:
+        return "–"
+    return f"+{value}" if value > 0 else str(value)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return [line(headers), line(["─" * w for w in widths])] + [line(r) for r in rows]
+
+
+def rep_lines(rep: RepAnalysis) -> list[str]:
+    since = (f"{rep.days_since_last_session} days since the last session"
+             if rep.days_since_last_session is not None else "never coached")
+    lines = [f"{rep.name or rep.id} ({rep.id}) · {rep.role} · team {rep.team} · {rep.stage or '?'} · {since}"
+             + ("  OVERDUE" if rep.overdue else "")]
+    rows = [[c, _cell(s.current), "yes" if s.established else ("no" if s.established is False else "–"),
+             TREND_ARROWS[s.trend], _cell(s.expected), signed(s.gap), signed(s.self_gap),
+             _cell(s.last_observed)] for c, s in rep.competencies.items()]
+    lines += ["  " + l for l in table(["competency", "current", "established", "trend", "expected", "gap",
+                                        "self gap", "last observed"], rows)]
+    for role, readiness in rep.readiness.items():
+        if readiness.ready:
+            lines.append(f"  ready for {role}: every competency meets its expected level")
+        else:
+            gaps = ", ".join(f"{c} {signed(g) if g is not None else 'not observed'}"
+                             for c, g in readiness.gaps.items())
+            lines.append(f"  not yet ready for {role}: {len(readiness.met)} met; gaps: {gaps}")
+    lines.append(f"  cadence: {rep.sessions_recent} sessions in the last 90 days; focus: "
+                 f"{', '.join(rep.focus_recent) or 'none'}")
+    if rep.open_objectives:
+        lines.append("  open objectives (" + (rep.objectives_from or "") + "):")
+        lines += [f"    - {o}" for o in rep.open_objectives]
+    for flag in rep.flags:
+        lines.append(f"  flag {flag.date}: {flag.message} ({' → '.join(flag.records)})")
+    for path in rep.disputed:
+        lines.append(f"  disputed: {path}")
+    for path in rep.awaiting_approval:
+        lines.append(f"  awaiting approval: {path}")
+    return lines
+
+
+def team_lines(team: TeamAnalysis) -> list[str]:
+    lines = [f"Team {team.name or team.id} ({team.id}) · manager {team.manager} · {len(team.reps)} reps"]
+    levels = sorted({level for dist in team.distribution.values() for level in dist})
+    rows = [[c] + [str(dist.get(level, "")) for level in levels] for c, dist in team.distribution.items()]
+    lines += ["  " + l for l in table(["reps at level"] + [str(level) for level in levels], rows)]
+    lines.append(f"  below expected: {len(team.below_expected)} rep-competencies; overdue: "
+                 f"{', '.join(team.overdue) or 'none'}")
+    lines.append(f"  awaiting approval: {len(team.awaiting_approval)}; disputed: {len(team.disputed)}")
+    return lines
+
+
+def text_report(analysis: Analysis) -> str:
+    lines = [f"coachsite report · {analysis.today}", ""]
+    for team in analysis.teams.values():
+        lines += team_lines(team) + [""]
+    for rep in analysis.reps.values():
+        lines += rep_lines(rep) + [""]
+    return "\n".join(lines)

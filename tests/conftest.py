@@ -1,0 +1,97 @@
+"""Shared test helpers: write a small records tree beside the assertion, and read back codes."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from site_builder.check import Checked, check
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 26)  # the sample data's reference date
+
+# A minimal but complete repository: one framework with three competencies, two roles, one team,
+# a manager and a rep. Tests add or replace files in it.
+FRAMEWORK = """\
+name: Mini framework
+scale: {1: Foundational, 2: Developing, 3: Proficient, 4: Advanced, 5: Expert}
+competencies:
+  opening:
+    name: Opening
+    area: skills
+    description: Opens the call.
+    levels: {1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}
+  closing:
+    name: Gaining commitment
+    area: skills
+    description: Asks for a commitment.
+    levels: {1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}
+  product:
+    name: Product knowledge
+    area: knowledge
+    description: Knows the product.
+    levels: {1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}
+roles:
+  sales-rep:
+    name: Sales representative
+    expected: {opening: 3, closing: 3, product: 3}
+    next: [senior-rep]
+  senior-rep:
+    name: Senior representative
+    expected: {opening: 4, closing: 4, product: 4}
+  manager:
+    name: District manager
+    expected: {opening: 4, closing: 4, product: 4}
+"""
+
+MINI = {
+    "frameworks/mini.yaml": FRAMEWORK,
+    "records/teams/north.md": "---\nname: North\nmanager: bob\nframework: mini\n---\nGoals.\n",
+    "records/people/bob.md": "---\nname: Bob Manager\nrole: manager\nteam: north\njoined: 2020-01-01\n---\n",
+    "records/people/ana.md": "---\nname: Ana Ruiz\nrole: sales-rep\nteam: north\njoined: 2024-01-15\n---\nPlan.\n",
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (text is dedented; bytes are written as they are) under root."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+def session(front: str, body: str = "Notes.\n") -> str:
+    """A session file from dedented front matter lines and a body."""
+    return "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n" + textwrap.dedent(body)
+
+
+def codes(checked: Checked, path: str | None = None) -> list[tuple[str, int]]:
+    """(code, line) of every diagnostic, optionally only those of one file."""
+    return [(d.code, d.line) for d in checked.diagnostics if path is None or d.path == path]
+
+
+@pytest.fixture
+def mini(tmp_path: Path):
+    """Write the minimal repository plus `extra` files, check it, return the result."""
+    def make(extra: dict[str, str | bytes] | None = None, today: date = TODAY) -> Checked:
+        write_tree(tmp_path, {**MINI, **(extra or {})})
+        return check(tmp_path, today)
+    return make
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A private copy of the repository's sample data, safe to break."""
+    for folder in ("records", "frameworks"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    if (REPO / "coachsite.toml").exists():
+        shutil.copy(REPO / "coachsite.toml", tmp_path / "coachsite.toml")
+    return tmp_path
