@@ -120,3 +120,65 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
         sys.stdout.write(ratings_csv(prepared.repository, prepared.repository.records))
     else:
         sys.stdout.write(text_report(prepared.analysis) + "\n")
+
+
+@main.command("build")
+@root_argument
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Where to write the site (default: ROOT/_site).")
+@scope_options
+@click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="A folder of templates overriding any of the default ones.")
+@today_option
+def build_command(root: Path, output: Path | None, rep: str | None, team: str | None, drafts: bool,
+                  templates: Path | None, today: date) -> None:
+    """Build the static site (refuses to when the records have errors)."""
+    from site_builder.build import BuildOptions, build
+    from site_builder.scope import Scope, ScopeError
+    from site_builder.write import OutputError
+
+    if rep and team:
+        raise click.UsageError("give --rep or --team, not both")
+    options = BuildOptions(root=root, output=output or root / "_site", today=today,
+                           scope=Scope(rep=rep, team=team), drafts=drafts, templates=templates)
+
+    def progress(pages):
+        if not sys.stderr.isatty():
+            return pages
+        return click.progressbar(pages, label="rendering", file=sys.stderr)
+
+    try:
+        if sys.stderr.isatty():
+            result = _build_with_bar(build, options, progress)
+        else:
+            result = build(options)
+    except ScopeError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OutputError as exc:
+        click.echo(f"coachsite: {exc}", err=True)
+        sys.exit(2)
+    if not result.ok:
+        print_diagnostics(result.checked)
+        click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
+                   f"fix them and build again (the previous site is untouched)", err=True)
+        sys.exit(1)
+    stats = result.written
+    click.echo(f"built {result.pages} pages ({stats.written} files written, {stats.unchanged} unchanged), "
+               f"charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
+               f"in {result.seconds:.2f} s → {options.output}", err=True)
+
+
+def _build_with_bar(build, options, progress):
+    bar_holder = {}
+
+    def wrapped(pages):
+        bar = progress(pages)
+        bar_holder["bar"] = bar
+        return bar.__enter__()
+
+    try:
+        return build(options, progress=wrapped)
+    finally:
+        if "bar" in bar_holder:
+            bar_holder["bar"].__exit__(None, None, None)

@@ -184,7 +184,10 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
             else:
                 diagnostics.append(_skip(rel, f"not a '{suffix}' file, skipped: {where} holds only '*{suffix}' files"))
 
-    if (root / "frameworks").is_dir() and not (root / "frameworks").is_symlink():
+    if (root / "frameworks").is_symlink():
+        diagnostics.append(error("frameworks", 1, 1, "symlink",
+                                 "frameworks/ is a symbolic link; it is never followed"))
+    elif (root / "frameworks").is_dir():
         expect("frameworks", "framework", ".yaml", "frameworks/")
     records = root / "records"
     if records.is_symlink():

@@ -9,6 +9,7 @@ happens here because after composing they can no longer be seen.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import yaml
@@ -75,8 +76,15 @@ def compose(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, li
     root: Node | None = None
     documents = 0
 
+    # YAML also breaks lines at a lone CR, U+0085, U+2028 and U+2029, which editors and git do not:
+    # count file lines from the mark's character index, by '\n' only.
+    newlines = [index for index, char in enumerate(text) if char == "\n"]
+
     def where(mark) -> tuple[int, int]:
-        return mark.line + 1 + line_offset, mark.column + 1
+        index = min(max(mark.index, 0), len(text))
+        before = bisect.bisect_left(newlines, index)  # newlines before the mark
+        line_start = newlines[before - 1] + 1 if before else 0
+        return before + 1 + line_offset, index - line_start + 1
 
     def attach(node: Node) -> None:
         nonlocal root
@@ -143,7 +151,7 @@ def compose(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, li
                 refuse_anchor_and_tag(event)
                 line, column = where(event.start_mark)
                 attach(Node("scalar", line, column, event.value, plain=not event.style,
-                            end_line=event.end_mark.line + 1 + line_offset))
+                            end_line=where(event.end_mark)[0]))
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 refuse_anchor_and_tag(event)
                 line, column = where(event.start_mark)
@@ -157,7 +165,7 @@ def compose(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, li
                 stack.append(_Frame(node))
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 frame = stack.pop()
-                frame.node.end_line = event.end_mark.line + 1 + line_offset
+                frame.node.end_line = where(event.end_mark)[0]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = where(mark) if mark is not None else (1 + line_offset, 1)
@@ -170,9 +178,12 @@ def compose(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, li
         diagnostics.append(error(path, line, column, "yaml-syntax", f"YAML syntax: {problem}{hint}"))
         return None, diagnostics
     except yaml.reader.ReaderError as exc:  # control characters: a position, not a mark
-        before = text[: exc.position]
+        position = exc.position
+        if _Parser is not yaml.SafeLoader:  # libyaml's position counts bytes of the UTF-8 text
+            position = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+        before = text[:position]
         line = before.count("\n") + 1 + line_offset
-        column = exc.position - (before.rfind("\n") + 1) + 1
+        column = position - (before.rfind("\n") + 1) + 1
         diagnostics.append(error(path, line, column, "yaml-syntax",
                                  f"control character U+{exc.character:04X} is not allowed in YAML; delete it"))
         return None, diagnostics

@@ -1,0 +1,516 @@
+"""Gather stage of the site: the analysis as page view models (plain values) and chart specs.
+
+Compute in Python, present in Jinja: every number, label, colour class and URL a template shows is
+decided here. Nothing here renders HTML or touches a file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from datetime import date
+
+from site_builder.analyse import Analysis, CompetencyStatus, RepAnalysis
+from site_builder.charts import SERIES_STYLE, ChartSpec, Panel, date_range
+from site_builder.config import Config
+from site_builder.model import Framework, Record, Repository
+from site_builder.scope import Scope
+
+KIND_LABELS = {
+    "coaching": "Coaching session",
+    "observed-call": "Observed call",
+    "self-assessment": "Self-assessment",
+    "manager-assessment": "Manager assessment",
+    "review-360": "360 review",
+    "customer-survey": "Customer survey",
+    "knowledge-test": "Knowledge test",
+}
+STREAM_LABELS = {"observed": "Observed", "self": "Self", "360": "360", "customer": "Customer",
+                 "competitor": "Competitor", "knowledge": "Knowledge %"}
+TREND_SYMBOLS = {"improving": "↑", "declining": "↓", "steady": "→", "insufficient": ""}
+TREND_WORDS = {"improving": "improving", "declining": "declining", "steady": "steady",
+               "insufficient": "too few observations for a trend"}
+STATUS_LABELS = {"draft": "Draft", "shared": "Awaiting approval", "approved": "Approved", "disputed": "Disputed"}
+INVOLVEMENT_LABELS = {"observe": "Coach observed", "assist": "Coach assisted", "lead": "Coach led (modelling)"}
+RECENT_SESSIONS_ON_HOME = 15
+
+
+@dataclass
+class Page:
+    path: str  # output path, '/'-separated
+    template: str
+    context: dict
+    title: str
+    search_text: str = ""  # words a reader may search this page by
+    search_kind: str = ""
+
+
+@dataclass
+class SiteModel:
+    pages: list[Page] = field(default_factory=list)
+    charts: dict[str, ChartSpec] = field(default_factory=dict)
+
+
+def rel(from_page: str, to_path: str) -> str:
+    """A link from one output file to another, relative, so the site works from file:// too."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+def signed(value: int | None) -> str:
+    if value is None:
+        return "–"
+    return f"+{value}" if value > 0 else ("±0" if value == 0 else str(value))
+
+
+def gap_class(gap: int | None) -> str:
+    if gap is None:
+        return "gap-none"
+    if gap <= -2:
+        return "gap-m2"
+    if gap == -1:
+        return "gap-m1"
+    if gap == 0:
+        return "gap-0"
+    return "gap-p1"
+
+
+def rep_url(rep: str) -> str:
+    return f"reps/{rep}/index.html"
+
+
+def session_url(record: Record) -> str:
+    stem = record.path.rsplit("/", 1)[-1][:-3]
+    return f"reps/{record.rep}/{stem}.html"
+
+
+def team_url(team: str) -> str:
+    return f"teams/{team}.html"
+
+
+def competency_url(framework: str, competency: str) -> str:
+    return f"competencies/{framework}/{competency}.html"
+
+
+def framework_url(framework: str) -> str:
+    return f"frameworks/{framework}.html"
+
+
+class Gatherer:
+    """Builds every page's context for one (scoped) repository and its analysis."""
+
+    def __init__(self, repository: Repository, analysis: Analysis, config: Config, scope: Scope,
+                 notes_renderer):
+        self.repo = repository
+        self.analysis = analysis
+        self.config = config
+        self.scope = scope
+        self.render_notes = notes_renderer
+        self.site = SiteModel()
+        self.records_by_rep: dict[str, list[Record]] = {}
+        for rep_id, rep in analysis.reps.items():
+            self.records_by_rep[rep_id] = list(rep.records)
+
+    # --- small lookups ---
+
+    def person_name(self, person_id: str | None) -> str:
+        if person_id is None:
+            return "–"
+        person = self.repo.people.get(person_id)
+        return (person.name if person and person.name else person_id)
+
+    def framework_for_rep(self, rep_id: str) -> Framework | None:
+        return self.repo.framework_of(self.repo.people.get(rep_id))
+
+    def competency_name(self, framework: Framework | None, competency: str) -> str:
+        if framework and competency in framework.competencies:
+            return framework.competencies[competency].name or competency
+        return competency
+
+    def role_name(self, framework: Framework | None, role: str | None) -> str:
+        if framework and role in framework.roles:
+            return framework.roles[role].name or role
+        return role or "–"
+
+    def link(self, page: str, target: str, text: str) -> dict:
+        return {"href": rel(page, target), "text": text}
+
+    def rep_link(self, page: str, rep_id: str) -> dict | None:
+        """A link to a rep's page, or None when the rep is outside this site's scope."""
+        if rep_id not in self.analysis.reps:
+            return None
+        return self.link(page, rep_url(rep_id), self.person_name(rep_id))
+
+    def common(self, page: str, title: str, crumbs: list[dict] | None = None) -> dict:
+        nav = [self.link(page, "index.html", "Home")]
+        for framework_id in sorted(self.repo.frameworks):
+            nav.append(self.link(page, framework_url(framework_id), "Framework"))
+        nav.append(self.link(page, "search.html", "Search"))
+        return {
+            "site_title": self.config.title,
+            "page_title": title,
+            "base": rel(page, "index.html")[: -len("index.html")],
+            "nav": nav,
+            "crumbs": crumbs or [],
+            "today": self.analysis.today.isoformat(),
+            "scope": None if self.scope.everything else self.scope_label(),
+        }
+
+    def scope_label(self) -> str:
+        if self.scope.rep:
+            return f"Personal site of {self.person_name(self.scope.rep)}"
+        team = self.repo.teams.get(self.scope.team or "")
+        return f"Team site: {team.name if team and team.name else self.scope.team}"
+
+    def record_row(self, page: str, record: Record) -> dict:
+        framework = self.framework_for_rep(record.rep)
+        return {
+            "date": record.date.isoformat() if record.date else "–",
+            "rep": self.rep_link(page, record.rep),
+            "kind": KIND_LABELS.get(record.kind or "", record.kind or "–"),
+            "focus": [self.competency_name(framework, c) for c in record.focus_ids],
+            "status": record.status,
+            "status_label": STATUS_LABELS[record.status],
+            "href": rel(page, session_url(record)),
+            "dispute": record.dispute,
+        }
+
+    # --- pages ---
+
+    def gather(self) -> SiteModel:
+        self.home()
+        for framework in self.repo.frameworks.values():
+            self.framework_page(framework)
+            for competency in framework.competencies:
+                self.competency_page(framework, competency)
+        for team_id in self.analysis.teams:
+            self.team_page(team_id)
+        for rep_id in self.analysis.reps:
+            self.rep_page(rep_id)
+            records = self.records_by_rep[rep_id]
+            for index, record in enumerate(records):
+                self.session_page(record, records[index - 1] if index else None,
+                                  records[index + 1] if index + 1 < len(records) else None)
+        self.search_page()
+        return self.site
+
+    def home(self) -> None:
+        page = "index.html"
+        analysis = self.analysis
+        reps = list(analysis.reps.values())
+        teams = []
+        for team in analysis.teams.values():
+            teams.append({
+                "link": self.link(page, team_url(team.id), team.name or team.id),
+                "manager": self.person_name(team.manager),
+                "reps": len(team.reps),
+                "overdue": len(team.overdue),
+                "awaiting": len(team.awaiting_approval),
+                "disputed": len(team.disputed),
+                "below": len({rep for rep, *_ in team.below_expected}),
+            })
+        overdue = sorted((rep for rep in reps if rep.overdue),
+                         key=lambda r: (-(r.days_since_last_session or 10**6), r.id))
+        all_records = sorted((r for rep in reps for r in rep.records), key=lambda r: (r.date or date.min, r.path))
+        notable = sorted((flag, rep) for rep in reps for flag in rep.flags if flag.type == "notable-change")
+        context = self.common(page, "Overview") | {
+            "teams": teams,
+            "overdue": [{"rep": self.rep_link(page, rep.id),
+                         "team": self.repo.teams[rep.team].name if rep.team in self.repo.teams else rep.team,
+                         "days": rep.days_since_last_session,
+                         "last": rep.last_session.isoformat() if rep.last_session else None}
+                        for rep in overdue],
+            "awaiting": [self.record_row(page, r) for r in all_records if r.status == "shared"],
+            "disputed": [self.record_row(page, r) for r in all_records if r.status == "disputed"],
+            "drafts": [self.record_row(page, r) for r in all_records if r.status == "draft"],
+            "notable": [{"date": flag.date.isoformat(), "rep": self.rep_link(page, rep.id),
+                         "message": flag.message,
+                         "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
+                                     for p in flag.records]}
+                        for flag, rep in sorted(notable, key=lambda fr: (fr[0].date, fr[1].id), reverse=True)],
+            "recent": [self.record_row(page, r) for r in reversed(all_records[-RECENT_SESSIONS_ON_HOME:])],
+            "frameworks": [self.link(page, framework_url(f.id), f.name or f.id) for f in self.repo.frameworks.values()],
+            "counts": {"reps": len(reps), "records": len(all_records), "teams": len(teams)},
+        }
+        self.site.pages.append(Page(page, "index.html", context, "Overview"))
+
+    def _path_url(self, record_path: str) -> str:
+        rep, name = record_path.split("/")[-2:]
+        return f"reps/{rep}/{name[:-3]}.html"
+
+    def framework_page(self, framework: Framework) -> None:
+        page = framework_url(framework.id)
+        competencies = list(framework.competencies.values())
+        roles = []
+        for role in framework.roles.values():
+            roles.append({
+                "id": role.id,
+                "name": role.name or role.id,
+                "levels": [role.expected_level(c.id) for c in competencies],
+                "next": [framework.roles[r.id].name or r.id for r in role.next if r.id in framework.roles],
+            })
+        context = self.common(page, framework.name or framework.id) | {
+            "framework": {"name": framework.name or framework.id, "description": framework.description},
+            "scale": [{"level": level, "name": name} for level, name in framework.scale.items()],
+            "competencies": [{"link": self.link(page, competency_url(framework.id, c.id), c.name or c.id),
+                              "area": c.area, "description": c.description} for c in competencies],
+            "roles": roles,
+        }
+        self.site.pages.append(Page(page, "framework.html", context, framework.name or framework.id,
+                                    " ".join([framework.name or "", framework.description or ""]), "framework"))
+
+    def competency_page(self, framework: Framework, competency_id: str) -> None:
+        page = competency_url(framework.id, competency_id)
+        competency = framework.competencies[competency_id]
+        levels = list(framework.scale)
+        reps = [rep for rep in self.analysis.reps.values() if self.framework_for_rep(rep.id) is framework]
+
+        def distribution(members: list[RepAnalysis]) -> dict:
+            counts = {level: 0 for level in levels}
+            for rep in members:
+                status = rep.competencies.get(competency_id)
+                if status and status.current in counts:
+                    counts[status.current] += 1
+            most = max(counts.values(), default=0) or 1
+            unrated = sum(1 for rep in members if not (rep.competencies.get(competency_id)
+                                                        and rep.competencies[competency_id].current))
+            return {"cells": [{"level": level, "count": counts[level], "width": round(100 * counts[level] / most)}
+                              for level in levels], "unrated": unrated}
+
+        per_team = []
+        for team in self.analysis.teams.values():
+            members = [rep for rep in reps if rep.team == team.id]
+            if members:
+                per_team.append({"link": self.link(page, team_url(team.id), team.name or team.id),
+                                 **distribution(members)})
+        below = []
+        for rep in reps:
+            status = rep.competencies.get(competency_id)
+            if status and status.gap is not None and status.gap < 0:
+                below.append({"rep": self.rep_link(page, rep.id), "current": status.current,
+                              "expected": status.expected, "gap": signed(status.gap),
+                              "trend": TREND_WORDS[status.trend], "trend_symbol": TREND_SYMBOLS[status.trend]})
+        below.sort(key=lambda b: (b["gap"], b["rep"]["text"]))
+        title = competency.name or competency_id
+        context = self.common(page, title, [self.link(page, framework_url(framework.id), framework.name or framework.id)]) | {
+            "competency": {"name": title, "area": competency.area, "description": competency.description},
+            "descriptors": [{"level": level, "name": framework.scale[level], "text": competency.levels.get(level, "")}
+                            for level in levels],
+            "levels": [{"level": level, "name": framework.scale[level]} for level in levels],
+            "overall": distribution(reps),
+            "per_team": per_team,
+            "below": below,
+            "expected_by_role": [{"role": role.name or role.id, "level": role.expected_level(competency_id)}
+                                 for role in framework.roles.values()],
+        }
+        self.site.pages.append(Page(page, "competency.html", context, title,
+                                    " ".join([title, competency.description or ""] + list(competency.levels.values())),
+                                    "competency"))
+
+    def team_page(self, team_id: str) -> None:
+        page = team_url(team_id)
+        team = self.analysis.teams[team_id]
+        framework = self.repo.frameworks.get(self.repo.teams[team_id].framework or "")
+        competencies = list(framework.competencies) if framework else []
+        members = [self.analysis.reps[r] for r in team.reps]
+        rows = []
+        for rep in members:
+            cells = []
+            for competency in competencies:
+                status = rep.competencies.get(competency)
+                cells.append(self.heat_cell(page, rep, status, self.competency_name(framework, competency)))
+            rows.append({"rep": self.rep_link(page, rep.id),
+                         "role": self.role_name(framework, rep.role), "cells": cells})
+        levels = list(framework.scale) if framework else []
+        distribution = []
+        for competency in competencies:
+            counts = team.distribution.get(competency, {})
+            most = max(counts.values(), default=0) or 1
+            distribution.append({
+                "link": self.link(page, competency_url(framework.id, competency), self.competency_name(framework, competency)),
+                "cells": [{"level": level, "count": counts.get(level, 0),
+                           "width": round(100 * counts.get(level, 0) / most)} for level in levels],
+                "below": sum(1 for b in team.below_expected if b[1] == competency),
+            })
+        cadence = [{"rep": self.rep_link(page, rep.id),
+                    "last": rep.last_session.isoformat() if rep.last_session else None,
+                    "days": rep.days_since_last_session, "overdue": rep.overdue,
+                    "recent": rep.sessions_recent, "stage": rep.stage,
+                    "focus": [self.competency_name(framework, c) for c in rep.focus_recent]} for rep in members]
+        repo_team = self.repo.teams[team_id]
+        title = team.name or team_id
+        context = self.common(page, title) | {
+            "team": {"name": title, "manager": self.person_name(team.manager),
+                     "framework": self.link(page, framework_url(framework.id), framework.name or framework.id) if framework else None},
+            "columns": [{"name": self.competency_name(framework, c),
+                         "link": self.link(page, competency_url(framework.id, c), self.competency_name(framework, c))}
+                        for c in competencies],
+            "rows": rows,
+            "levels": [{"level": level, "name": framework.scale[level]} for level in levels],
+            "distribution": distribution,
+            "cadence": cadence,
+            "focus": [{"name": self.competency_name(framework, c), "reps": n} for c, n in team.focus_recent.items()],
+            "overdue_days": self.config.overdue_days,
+            "recent_days": self.config.recent_days,
+            "goals": self.render_notes(repo_team.goals),
+            "awaiting": len(team.awaiting_approval),
+            "disputed": len(team.disputed),
+        }
+        self.site.pages.append(Page(page, "team.html", context, title,
+                                    " ".join([title, repo_team.goals]), "team"))
+
+    def heat_cell(self, page: str, rep: RepAnalysis, status: CompetencyStatus | None, name: str) -> dict:
+        if status is None or status.current is None:
+            expected = status.expected if status else None
+            return {"level": None, "css": "gap-none", "href": rel(page, rep_url(rep.id)),
+                    "label": f"{name}: not yet observed" + (f", expected {expected}" if expected else "")}
+        words = [f"{name}: level {status.current}"]
+        if status.expected is not None:
+            words.append(f"expected {status.expected} (gap {signed(status.gap)})")
+        words.append(TREND_WORDS[status.trend])
+        words.append("established" if status.established else "not yet established")
+        return {"level": status.current, "css": gap_class(status.gap), "trend": TREND_SYMBOLS[status.trend],
+                "established": bool(status.established), "href": rel(page, rep_url(rep.id)),
+                "label": ", ".join(words)}
+
+    def rep_page(self, rep_id: str) -> None:
+        page = rep_url(rep_id)
+        rep = self.analysis.reps[rep_id]
+        framework = self.framework_for_rep(rep_id)
+        scale = [(level, name) for level, name in framework.scale.items()] if framework else []
+        evidence_dates = [r.date for r in rep.records if r.date and r.counts]
+        start, end = date_range(evidence_dates, self.analysis.today)
+        table, panels = [], []
+        for competency, status in rep.competencies.items():
+            name = self.competency_name(framework, competency)
+            table.append({
+                "name": name,
+                "link": self.link(page, competency_url(framework.id, competency), name) if framework else None,
+                "current": status.current, "established": status.established,
+                "trend": status.trend, "trend_word": TREND_WORDS[status.trend],
+                "trend_symbol": TREND_SYMBOLS[status.trend],
+                "expected": status.expected, "gap": signed(status.gap), "gap_css": gap_class(status.gap),
+                "self_gap": signed(status.self_gap), "progress": signed(status.progress),
+                "last_observed": status.last_observed.isoformat() if status.last_observed else None,
+                "observations": len(status.observations),
+            })
+            if any(status.streams[s] for s in ("observed", "self", "360", "customer")):
+                panels.append((name, status))
+        chart = self.chart(page, rep, panels, tuple(scale), start, end) if scale and panels else None
+        knowledge = sorted(((o.date, self.competency_name(framework, c), o.value, o.path)
+                            for c, s in rep.competencies.items() for o in s.streams["knowledge"]), reverse=True)
+        readiness = []
+        for role_id, result in rep.readiness.items():
+            readiness.append({
+                "role": self.role_name(framework, role_id), "ready": result.ready,
+                "met": [self.competency_name(framework, c) for c in result.met],
+                "gaps": [{"name": self.competency_name(framework, c),
+                          "gap": signed(g) if g is not None else "not yet observed"} for c, g in result.gaps.items()],
+                "total": len(result.met) + len(result.gaps),
+            })
+        flags = [{"date": f.date.isoformat(), "message": f.message, "type": f.type,
+                  "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]} for p in f.records]}
+                 for f in reversed(rep.flags)]
+        team = self.repo.teams.get(rep.team or "")
+        title = rep.name or rep_id
+        context = self.common(page, title, [self.link(page, team_url(team.id), team.name or team.id)]
+                              if team and team.id in self.analysis.teams else []) | {
+            "rep": {"name": title, "id": rep_id, "role": self.role_name(framework, rep.role),
+                    "team": team.name if team and team.name else rep.team, "stage": rep.stage,
+                    "joined": rep.joined.isoformat() if rep.joined else None,
+                    "days": rep.days_since_last_session, "overdue": rep.overdue,
+                    "last": rep.last_session.isoformat() if rep.last_session else None,
+                    "recent": rep.sessions_recent,
+                    "focus": [self.competency_name(framework, c) for c in rep.focus_recent],
+                    "coach": self.person_name(team.manager) if team else "–"},
+            "table": table,
+            "chart": chart,
+            "legend": [{"stream": stream, "label": style[0]} for stream, style in SERIES_STYLE.items()],
+            "knowledge": [{"date": d.isoformat(), "name": n, "score": v,
+                           "href": rel(page, self._path_url(p))} for d, n, v, p in knowledge],
+            "readiness": readiness,
+            "objectives": list(rep.open_objectives),
+            "objectives_from": ({"href": rel(page, self._path_url(rep.objectives_from)),
+                                 "text": rep.objectives_from.rsplit("/", 1)[-1]} if rep.objectives_from else None),
+            "flags": flags,
+            "timeline": [self.record_row(page, r) for r in reversed(rep.records)],
+            "plan": self.render_notes(self.repo.people[rep_id].plan),
+            "overdue_days": self.config.overdue_days,
+        }
+        person = self.repo.people[rep_id]
+        self.site.pages.append(Page(page, "rep.html", context, title, " ".join([title, rep_id, person.plan]), "rep"))
+
+    def chart(self, page: str, rep: RepAnalysis, panels: list[tuple[str, CompetencyStatus]], scale: tuple,
+              start: str, end: str) -> dict:
+        """One small-multiples chart of every competency, and its values as tables for screen readers."""
+        specs, tables = [], []
+        for name, status in panels:
+            series = [tuple((o.date.isoformat(), o.value) for o in status.streams[stream])
+                      for stream in ("observed", "self", "360", "customer")]
+            series.append(tuple((o.date.isoformat(), o.benchmark) for o in status.streams["customer"]
+                                if o.benchmark is not None))
+            specs.append(Panel(name, status.expected, tuple(series)))
+            rows = sorted(({"date": day, "stream": STREAM_LABELS[stream], "level": level}
+                           for stream, points in zip(SERIES_STYLE, series) for day, level in points),
+                          key=lambda r: (r["date"], r["stream"]))
+            observed = " → ".join(str(level) for _, level in series[0]) or "not yet observed"
+            tables.append({"title": name, "rows": rows, "expected": status.expected,
+                           "summary": f"observed {observed}" + (f"; expected {status.expected}"
+                                                                if status.expected is not None else "")})
+        spec = ChartSpec(scale, start, end, tuple(specs))
+        key = spec.key()
+        self.site.charts[key] = spec
+        alt = (f"Levels over time for {rep.name or rep.id}, one panel per competency: "
+               + "; ".join(f"{t['title']}: {t['summary']}" for t in tables))
+        return {"src": rel(page, f"charts/{key}.svg"), "alt": alt, "tables": tables,
+                "width": 760, "height": round(100 * (0.3 + 1.5 * -(-len(specs) // 2)))}
+
+    def session_page(self, record: Record, previous: Record | None, following: Record | None) -> None:
+        page = session_url(record)
+        framework = self.framework_for_rep(record.rep)
+        ratings = []
+        for level in record.ratings:
+            competency = framework.competencies.get(level.competency) if framework else None
+            ratings.append({"name": self.competency_name(framework, level.competency), "level": level.value,
+                            "scale_name": framework.scale.get(level.value, "") if framework else "",
+                            "descriptor": competency.levels.get(level.value, "") if competency else "",
+                            "benchmark": next((b.value for b in record.benchmark if b.competency == level.competency), None)})
+        scores = [{"name": self.competency_name(framework, s.competency), "score": s.value} for s in record.scores]
+        kind = KIND_LABELS.get(record.kind or "", record.kind or "")
+        title = f"{kind} — {self.person_name(record.rep)}, {record.date.isoformat() if record.date else ''}"
+        rep_name = self.person_name(record.rep)
+        context = self.common(page, title, [self.link(page, rep_url(record.rep), rep_name)]) | {
+            "record": {
+                "kind": kind, "date": record.date.isoformat() if record.date else None,
+                "rep": rep_name, "coach": self.person_name(record.coach) if record.coach else None,
+                "focus": [self.competency_name(framework, c) for c in record.focus_ids],
+                "involvement": INVOLVEMENT_LABELS.get(record.involvement or "", None),
+                "raters": record.raters, "status": record.status, "status_label": STATUS_LABELS[record.status],
+                "approved_on": record.approved_on.isoformat() if record.approved_on else None,
+                "dispute": record.dispute,
+                "source": record.path,
+            },
+            "ratings": ratings,
+            "scores": scores,
+            "objectives": list(record.objectives),
+            "notes": self.render_notes(record.body),
+            "previous": self.link(page, session_url(previous), f"{KIND_LABELS.get(previous.kind or '', '')}, {previous.date}") if previous else None,
+            "next": self.link(page, session_url(following), f"{KIND_LABELS.get(following.kind or '', '')}, {following.date}") if following else None,
+        }
+        self.site.pages.append(Page(page, "session.html", context, title,
+                                    " ".join([title, " ".join(record.objectives), record.body]), "session"))
+
+    def search_page(self) -> None:
+        page = "search.html"
+        context = self.common(page, "Search")
+        self.site.pages.append(Page(page, "search.html", context, "Search"))
+
+
+def search_entries(site: SiteModel) -> list[dict]:
+    """The search index: one entry per searchable page, its text folded to lowercase words."""
+    entries = []
+    for page in site.pages:
+        if not page.search_kind:
+            continue
+        words = " ".join(page.search_text.lower().split())
+        entries.append({"t": page.title, "u": page.path, "k": page.search_kind, "x": words})
+    return entries

@@ -1,0 +1,110 @@
+"""Write stage: the only code that touches the output folder.
+
+The new site is assembled in a temporary folder beside the target and swapped in only when
+complete, so a failed build leaves the previous site as it was. Files whose bytes did not change
+are hard-linked from the previous site instead of written: creating files is the slow part of a
+build here, and a link costs no data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MARKER = ".coachsite-site"  # marks a folder as a site coachsite built, and may replace
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (it holds something coachsite did not build)."""
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def check_target(target: Path, root: Path | None = None) -> None:
+    """Refuse to replace a folder that coachsite did not build: it may hold someone's work."""
+    if target.is_symlink():
+        raise OutputError(f"{target} is a symbolic link; give a real folder for the site")
+    if root is not None:
+        resolved, root_resolved = target.resolve(), root.resolve()
+        if resolved == root_resolved or root_resolved.is_relative_to(resolved):
+            raise OutputError(f"{target} contains the records themselves; build the site into its own folder")
+        for protected in ("records", "frameworks", "templates", ".git"):
+            if resolved.is_relative_to(root_resolved / protected):
+                raise OutputError(f"{target} is inside {protected}/; build the site into its own folder")
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())):
+        raise OutputError(f"{target} exists and was not built by coachsite; "
+                          f"refusing to replace it. Choose another folder with -o, or remove it yourself")
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise OutputError(f"refusing to write outside the site: {path!r}")
+    return relative
+
+
+def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = ()) -> WriteStats:
+    """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically."""
+    target = Path(os.path.abspath(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    written = unchanged = 0
+    try:
+        made_dirs: set[PurePosixPath] = set()
+        everything = dict(files)
+        everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
+
+        def prepare(relative: PurePosixPath) -> Path:
+            parent = relative.parent
+            if parent not in made_dirs:
+                (staging / parent).mkdir(parents=True, exist_ok=True)
+                made_dirs.add(parent)
+            return staging / relative
+
+        for name in reuse:
+            relative = _safe_relative(name)
+            os.link(target / relative, prepare(relative))
+            unchanged += 1
+        for name in sorted(everything):
+            relative = _safe_relative(name)
+            data = everything[name]
+            destination = prepare(relative)
+            previous = target / relative
+            try:
+                same = previous.stat().st_size == len(data) and previous.read_bytes() == data
+            except OSError:
+                same = False
+            if same:
+                os.link(previous, destination)
+                unchanged += 1
+            else:
+                destination.write_bytes(data)
+                written += 1
+        removed = _count_files(target) - (len(everything) + len(reuse)) if target.exists() else 0
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return WriteStats(written, unchanged, max(removed, 0))
+
+
+def _count_files(folder: Path) -> int:
+    return sum(len(names) for _, _, names in os.walk(folder))
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rename(target, retired / "site")
+    os.rename(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)
