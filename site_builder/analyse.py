@@ -39,6 +39,7 @@ class Flag:
     date: date
     message: str
     records: tuple[str, ...]
+    values: tuple[int, ...] = ()  # notable change: (before, after); knowledge: (score, current, expected)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def notable_changes(status: CompetencyStatus, config: Config) -> list[Flag]:
             word = "rose" if after.value > before.value else "fell"
             flags.append(Flag("notable-change", status.competency, after.date,
                               f"{status.competency} {word} from {before.value} to {after.value}: find the cause",
-                              (before.path, after.path)))
+                              (before.path, after.path), (before.value, after.value)))
     return flags
 
 
@@ -214,12 +215,12 @@ def knowledge_flags(status: CompetencyStatus, config: Config) -> list[Flag]:
         return [Flag("knows-not-applying", status.competency, max(knowledge.date, last.date),
                      f"{status.competency}: scores {knowledge.value}% on the test but is observed at "
                      f"{status.current} (expected {status.expected}): knows it, not yet applying it",
-                     (knowledge.path, last.path))]
+                     (knowledge.path, last.path), (knowledge.value, status.current, status.expected))]
     if knowledge.value < config.knowledge_low and status.current >= status.expected:
         return [Flag("applies-test-disagrees", status.competency, max(knowledge.date, last.date),
                      f"{status.competency}: observed at {status.current} (expected {status.expected}) but "
                      f"scores {knowledge.value}% on the test: applies it, the test disagrees",
-                     (knowledge.path, last.path))]
+                     (knowledge.path, last.path), (knowledge.value, status.current, status.expected))]
     return []
 
 

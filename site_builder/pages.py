@@ -7,10 +7,11 @@ decided here. Nothing here renders HTML or touches a file.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from site_builder.analyse import Analysis, CompetencyStatus, RepAnalysis
+from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
 from site_builder.charts import SERIES_STYLE, ChartSpec, Panel, date_range
 from site_builder.config import Config
 from site_builder.model import Framework, Record, Repository
@@ -29,7 +30,7 @@ STREAM_LABELS = {"observed": "Observed", "self": "Self", "360": "360", "customer
                  "competitor": "Competitor", "knowledge": "Knowledge %"}
 TREND_SYMBOLS = {"improving": "↑", "declining": "↓", "steady": "→", "insufficient": ""}
 TREND_WORDS = {"improving": "improving", "declining": "declining", "steady": "steady",
-               "insufficient": "too few observations for a trend"}
+               "insufficient": "too few data"}
 STATUS_LABELS = {"draft": "Draft", "shared": "Awaiting approval", "approved": "Approved", "disputed": "Disputed"}
 INVOLVEMENT_LABELS = {"observe": "Coach observed", "assist": "Coach assisted", "lead": "Coach led (modelling)"}
 RECENT_SESSIONS_ON_HOME = 15
@@ -72,6 +73,22 @@ def gap_class(gap: int | None) -> str:
     if gap == 0:
         return "gap-0"
     return "gap-p1"
+
+
+def flag_message(flag: Flag, name: str) -> str:
+    """The analysis' flag in words, with the competency's name instead of its id."""
+    if flag.type == "notable-change" and len(flag.values) == 2:
+        before, after = flag.values
+        return f"{name} {'rose' if after > before else 'fell'} from {before} to {after}: find the cause"
+    if flag.type == "knows-not-applying" and len(flag.values) == 3:
+        score, current, expected = flag.values
+        return (f"{name}: {score}% on the knowledge test, but observed at {current} (expected {expected}) "
+                f"— knows it, not yet applying it")
+    if flag.type == "applies-test-disagrees" and len(flag.values) == 3:
+        score, current, expected = flag.values
+        return (f"{name}: observed at {current} (expected {expected}), but {score}% on the knowledge test "
+                f"— applies it, the test disagrees")
+    return flag.message
 
 
 def rep_url(rep: str) -> str:
@@ -223,7 +240,7 @@ class Gatherer:
             "disputed": [self.record_row(page, r) for r in all_records if r.status == "disputed"],
             "drafts": [self.record_row(page, r) for r in all_records if r.status == "draft"],
             "notable": [{"date": flag.date.isoformat(), "rep": self.rep_link(page, rep.id),
-                         "message": flag.message,
+                         "message": flag_message(flag, self.competency_name(self.framework_for_rep(rep.id), flag.competency)),
                          "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
                                      for p in flag.records]}
                         for flag, rep in sorted(notable, key=lambda fr: (fr[0].date, fr[1].id), reverse=True)],
@@ -407,7 +424,8 @@ class Gatherer:
                           "gap": signed(g) if g is not None else "not yet observed"} for c, g in result.gaps.items()],
                 "total": len(result.met) + len(result.gaps),
             })
-        flags = [{"date": f.date.isoformat(), "message": f.message, "type": f.type,
+        flags = [{"date": f.date.isoformat(), "message": flag_message(f, self.competency_name(framework, f.competency)),
+                  "type": f.type,
                   "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]} for p in f.records]}
                  for f in reversed(rep.flags)]
         team = self.repo.teams.get(rep.team or "")
@@ -505,12 +523,18 @@ class Gatherer:
         self.site.pages.append(Page(page, "search.html", context, "Search"))
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents, so 'ines' finds Inês (search.js folds the query the same way)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def search_entries(site: SiteModel) -> list[dict]:
     """The search index: one entry per searchable page, its text folded to lowercase words."""
     entries = []
     for page in site.pages:
         if not page.search_kind:
             continue
-        words = " ".join(page.search_text.lower().split())
+        words = fold(" ".join(page.search_text.split()))
         entries.append({"t": page.title, "u": page.path, "k": page.search_kind, "x": words})
     return entries

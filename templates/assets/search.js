@@ -10,8 +10,12 @@
   var order = { rep: 0, team: 1, competency: 2, framework: 3, session: 4 };
   var LIMIT = 100;
 
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
   function words(text) {
-    return text.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+    return fold(text).split(/\s+/).filter(function (w) { return w.length > 0; });
   }
 
   function run() {
@@ -21,7 +25,7 @@
     var hits = [];
     for (var i = 0; i < index.length; i++) {
       var entry = index[i];
-      var haystack = entry.t.toLowerCase() + " " + entry.x;
+      var haystack = fold(entry.t) + " " + entry.x;
       var all = true;
       for (var j = 0; j < terms.length; j++) {
         if (haystack.indexOf(terms[j]) < 0) { all = false; break; }
