@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 
 from site_builder.config import Config
 from site_builder.model import COACHED_KINDS, Person, Record, Repository
@@ -125,14 +126,14 @@ class Analysis:
 
 # --- the rules, one small function each -----------------------------------------------------
 
-def least_squares_slope(values: list[int]) -> float:
-    """Slope of value against index 0..n-1 (n >= 2)."""
+def least_squares_slope(values: list[int]) -> Fraction:
+    """Slope of value against index 0..n-1 (n >= 2), exact: a slope of exactly 0.25 must compare
+    equal to the 0.25 threshold, which floating point does not guarantee."""
     n = len(values)
-    mean_x = (n - 1) / 2
-    mean_y = sum(values) / n
-    numerator = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values))
-    denominator = sum((x - mean_x) ** 2 for x in range(n))
-    return numerator / denominator
+    sum_x, sum_y = n * (n - 1) // 2, sum(values)
+    sum_xy = sum(x * y for x, y in enumerate(values))
+    sum_xx = sum(x * x for x in range(n))
+    return Fraction(n * sum_xy - sum_x * sum_y, n * sum_xx - sum_x * sum_x)
 
 
 def trend(levels: list[int], config: Config) -> tuple[str, float | None]:
@@ -140,11 +141,12 @@ def trend(levels: list[int], config: Config) -> tuple[str, float | None]:
     if len(window) < max(config.trend_min_observations, 2):
         return "insufficient", None
     slope = least_squares_slope(window)
-    if slope >= config.trend_threshold:
-        return "improving", slope
-    if slope <= -config.trend_threshold:
-        return "declining", slope
-    return "steady", slope
+    threshold = Fraction(str(config.trend_threshold))  # "0.25", not the float's binary expansion
+    if slope >= threshold:
+        return "improving", float(slope)
+    if slope <= -threshold:
+        return "declining", float(slope)
+    return "steady", float(slope)
 
 
 def development_stage(joined: date | None, today: date, config: Config) -> str | None:
@@ -247,6 +249,8 @@ def readiness(repository: Repository, person: Person, competencies: dict[str, Co
 
 def analyse_rep(repository: Repository, person: Person, records: list[Record], today: date,
                 config: Config) -> RepAnalysis:
+    # date then path, whatever order they came in: "latest" must not depend on the file system
+    records = sorted(records, key=lambda r: (r.date or date.min, r.path))
     counting = [r for r in records if r.counts and r.date is not None]
     framework = repository.framework_of(person)
     role = framework.roles.get(person.role or "") if framework else None
@@ -289,7 +293,7 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
         awaiting_approval=tuple(r.path for r in records if r.status == "shared"),
         disputed=tuple(r.path for r in records if r.status == "disputed"),
         drafts=tuple(r.path for r in records if r.status == "draft"),
-        records=tuple(sorted(records, key=lambda r: (r.date or date.min, r.path))),
+        records=tuple(records),
     )
 
 

@@ -40,6 +40,7 @@ class BuildResult:
     charts_reused: int = 0
     written: WriteStats | None = None
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -60,16 +61,28 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     an unknown --rep or --team.
     """
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    mark = [started]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - mark[0], 3)
+        mark[0] = now
+
     check_target(options.output, options.root)
     checked = check(options.root, options.today)
+    lap("check")
     if checked.errors:
-        return BuildResult(False, checked)
+        return BuildResult(False, checked, timings=timings)
     prepared = prepare(checked, options.scope, drafts=options.drafts)
+    lap("analyse")
     site = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html).gather()
+    lap("gather")
 
     existing = {key for key in site.charts if (options.output / "charts" / f"{key}.svg").is_file()}
     to_draw = {key: spec for key, spec in site.charts.items() if key not in existing}
     drawn = draw_all(to_draw, workers=options.workers)
+    lap("charts")
 
     env = environment(options.templates)
     files: dict[str, bytes] = {}
@@ -84,6 +97,8 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records).encode("utf-8")
     for key, svg in drawn.items():
         files[f"charts/{key}.svg"] = svg
+    lap("render")
     stats = write_site(options.output, files, reuse=tuple(f"charts/{key}.svg" for key in sorted(existing)))
+    lap("write")
     return BuildResult(True, checked, len(pages), len(drawn), len(existing), stats,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, timings)

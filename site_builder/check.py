@@ -9,9 +9,9 @@ from pathlib import Path
 
 from site_builder.config import Config, load_config
 from site_builder.diagnostics import Diagnostic, sort_diagnostics
-from site_builder.load import read_tree
+from site_builder.load import discover, read_one, stamp
 from site_builder.model import Repository
-from site_builder.records import build_repository
+from site_builder.records import assemble, model_file
 from site_builder.validate import validate
 
 
@@ -54,13 +54,40 @@ def resolve_today(option: str | date | None = None) -> date:
     return date.today()
 
 
-def check(root: Path, today: date | None = None) -> Checked:
-    """Read and validate the records repository at root. Never raises on user data."""
+FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)
+
+
+def check(root: Path, today: date | None = None, file_cache: dict[str, FileResult] | None = None) -> Checked:
+    """Read and validate the records repository at root. Never raises on user data.
+
+    With `file_cache` (path -> result of the previous run), files whose stamp is unchanged are not
+    read again; the cache is updated in place. Rules across files always run on everything.
+    """
     root = Path(root)
     today = today or resolve_today()
     config, config_problems = load_config(root)
-    files, load_problems = read_tree(root)
-    repository, model_problems, _ = build_repository(files)
+    found, diagnostics = discover(root)
+    items = []
+    fresh: dict[str, FileResult] = {}
+    for item in found:
+        current = stamp(root, item.path)
+        cached = file_cache.get(item.path) if file_cache is not None else None
+        if cached is not None and cached[0] == current:
+            model, problems = cached[1], cached[2]
+        else:
+            source, problems = read_one(root, item)
+            model = None
+            if source is not None:
+                model, model_problems = model_file(source)
+                problems = problems + model_problems
+        fresh[item.path] = (current, model, problems)
+        diagnostics = diagnostics + problems if problems else diagnostics
+        if model is not None:
+            items.append(model)
+    if file_cache is not None:
+        file_cache.clear()
+        file_cache.update(fresh)
+    repository = assemble(items)
     rule_problems = validate(repository, config, today)
-    diagnostics = sort_diagnostics(config_problems + load_problems + model_problems + rule_problems)
-    return Checked(root, config, today, repository, diagnostics, len(files))
+    diagnostics = sort_diagnostics(config_problems + diagnostics + rule_problems)
+    return Checked(root, config, today, repository, diagnostics, len(items))

@@ -119,7 +119,7 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
     elif as_csv:
         sys.stdout.write(ratings_csv(prepared.repository, prepared.repository.records))
     else:
-        sys.stdout.write(text_report(prepared.analysis) + "\n")
+        sys.stdout.write(text_report(prepared.analysis, checked.config.recent_days) + "\n")
 
 
 @main.command("build")
@@ -182,3 +182,18 @@ def _build_with_bar(build, options, progress):
     finally:
         if "bar" in bar_holder:
             bar_holder["bar"].__exit__(None, None, None)
+
+
+@main.command("demo")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--reps", type=click.IntRange(1, 100000), default=50, show_default=True, help="Number of reps to generate.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@today_option
+def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
+    """Generate a synthetic organisation in DIRECTORY (for trying coachsite out and for benchmarks)."""
+    from site_builder.demo import generate
+    try:
+        counts = generate(directory, reps, seed=seed, today=today)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {counts['files']} files ({counts['sessions']} session records, {counts['reps']} reps, {counts['teams']} teams) to {directory}", err=True)

@@ -207,8 +207,11 @@ AREAS_OF_THERAPY: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str]] =
 }
 ACCOUNT_PATTERNS = ("{city} General Hospital", "University Hospital {city}", "St Luke's Hospital",
                     "Riverside Medical Centre", "Parkview Health Centre", "{city} North Primary Care Network",
-                    "Hillside Surgery", "Northgate Medical Practice", "{city} Heart and Diabetes Clinic",
-                    "Queen's Road Surgery", "{city} Cancer Centre", "Lakeside Polyclinic")
+                    "Hillside Surgery", "Northgate Medical Practice", "Queen's Road Surgery", "Lakeside Polyclinic")
+AREA_ACCOUNTS = {"cardiometabolic": "{city} Heart and Diabetes Clinic", "respiratory": "{city} Chest Clinic",
+                 "immunology": "{city} Rheumatology and Skin Centre", "oncology": "{city} Cancer Centre"}
+PHYSICIANS = frozenset(("GP", "diabetologist", "cardiologist", "pulmonologist", "rheumatologist", "dermatologist",
+                        "gastroenterologist", "oncologist", "haematologist"))
 MATERIALS = ("the detail aid", "the approved budget-impact model", "the patient-selection leaflet",
              "the guideline summary", "the device demonstrator", "the pivotal-trial reprint",
              "the formulary submission pack")
@@ -394,6 +397,9 @@ PROGRESS = {
              "A step back on {comp}, which {name} links to {reason}.",
              "{Comp} has slipped since the last review; we discussed {reason} openly."),
 }
+FOLLOW_UPS = ("done, with two examples from last week.", "partly done; {name} tried it on two calls.",
+              "not yet; the launch week got in the way.", "done, and it is becoming a habit.",
+              "done for most calls, not yet with the hard-to-see HCPs.")
 DECLINE_REASONS = ("the longer drives since the territory realignment", "the pressure of the quarter-end "
                    "targets", "covering a colleague's territory for six weeks", "the launch workload",
                    "losing two key accounts to the tender", "the new CRM taking up admin time")
@@ -410,7 +416,7 @@ RESULT_SENTENCES = (
     ("The {hcp} agreed to try {product} in two suitable patients and to review them at the next visit.",
      "The {hcp} agreed to look at three patients on current therapy before the next call."),
     ("The {hcp} agreed to add {product} to the practice protocol and asked for an MSL meeting on the data.",
-     "The {hcp} committed to a patient review with the practice nurse and invited {name} to the team "
+     "The {hcp} committed to a patient review with the wider team and invited {name} to the next team "
      "meeting."),
 )
 SITUATIONS = (
@@ -538,13 +544,13 @@ class _Session:
     kind: str
     slug: str
     context: int = 0  # coaching: which of COACHING_CONTEXTS
+    review: str = ""  # manager-assessment: Annual | Mid-year | Probation
 
 
 class _Generator:
     def __init__(self, rng: random.Random, today: date):
         self.rng = rng
         self.today = today
-        self.files: list[tuple[str, str]] = []
         self.people: set[str] = set()
 
     # names and people
@@ -570,7 +576,7 @@ class _Generator:
             team.test_day = self.rng.randint(5, 270)
             patterns = list(ACCOUNT_PATTERNS)
             self.rng.shuffle(patterns)
-            team.accounts = tuple(p.format(city=city) for p in patterns[:6])
+            team.accounts = tuple(p.format(city=city) for p in [AREA_ACCOUNTS[team.area]] + patterns[:5])
             team.manager, team.manager_name, _ = self.person_name()
             teams.append(team)
         return teams
@@ -619,7 +625,7 @@ class _Generator:
         rep.change_day = {"improving": rng.randint(0, 400), "declining": rng.randint(200, 520),
                           "plateau": 0}[trajectory]
         rep.self_bias = rng.choice((0.6, 0.4, 0.0, 0.0, -0.4))
-        rep.cadence = rng.uniform(26, 40) if new else rng.uniform(40, 80)
+        rep.cadence = rng.uniform(45, 85)  # mean days between coaching sessions after the first year
         return rep
 
     # the calendar of one rep
@@ -639,18 +645,21 @@ class _Generator:
         while day >= start:
             early = (day - rep.joined).days < 240
             add(day, "observed-call" if rng.random() < (0.65 if early else 0.45) else "coaching")
-            day -= timedelta(days=max(7, int(rep.cadence * rng.uniform(0.65, 1.35))))
-        # the annual review: self-assessment first, then the manager's; a probation review for new hires
-        review = today - timedelta(days=team.review_day + rng.randint(-6, 6))
+            cadence = rep.cadence if (day - rep.joined).days > 365 else min(rep.cadence, 34.0)  # onboarding
+            day -= timedelta(days=max(7, int(cadence * rng.uniform(0.65, 1.35))))
+        # reviews every half year (the annual one after a self-assessment); a probation review for new hires
+        review, annual = today - timedelta(days=team.review_day + rng.randint(-6, 6)), team.review_day < 182
         while review >= start:
             if (review - rep.joined).days >= 150:
-                add(review - timedelta(days=rng.randint(3, 12)), "self-assessment")
-                add(review, "manager-assessment")
-            review -= timedelta(days=365)
+                if annual:
+                    add(review - timedelta(days=rng.randint(3, 12)), "self-assessment")
+                add(review, "manager-assessment" if annual else "mid-year-review")
+            review -= timedelta(days=182 + rng.randint(-5, 5))
+            annual = not annual
         probation = rep.joined + timedelta(days=rng.randint(85, 100))
         if rep.joined >= start and probation <= today:
             add(probation - timedelta(days=rng.randint(2, 6)), "self-assessment")
-            add(probation, "manager-assessment")
+            add(probation, "probation-review")
         if (today - start).days > 240 and rng.random() < 0.7:
             add(start + timedelta(days=rng.randint(200, (today - start).days)), "review-360")
         survey = today - timedelta(days=team.survey_day + rng.randint(0, 10))
@@ -662,20 +671,22 @@ class _Generator:
         while test >= start:
             if (test - rep.joined).days >= 60:
                 add(test, "knowledge-test")
-            test -= timedelta(days=270)
+            test -= timedelta(days=300)
 
         order = {kind: index for index, kind in enumerate(
-            ("self-assessment", "manager-assessment", "review-360", "customer-survey", "knowledge-test",
-             "observed-call", "coaching"))}
+            ("self-assessment", "probation-review", "manager-assessment", "mid-year-review", "review-360",
+             "customer-survey", "knowledge-test", "observed-call", "coaching"))}
         found.sort(key=lambda item: (item[0], order[item[1]]))
         sessions = []
         names: set[str] = set()
         for day, kind in found:
             context = rng.randrange(len(COACHING_CONTEXTS)) if kind == "coaching" else 0
-            slug = {"manager-assessment": "annual-review" if (day - rep.joined).days > 150 else "probation-review",
-                    "review-360": "360-review", "coaching": COACHING_CONTEXTS[context][0]}.get(kind, kind)
+            slug = {"manager-assessment": "annual-review", "review-360": "360-review",
+                    "coaching": COACHING_CONTEXTS[context][0]}.get(kind, kind)
+            review = {"manager-assessment": "Annual", "mid-year-review": "Mid-year",
+                      "probation-review": "Probation"}.get(kind, "")
             name = _unique(f"{day.isoformat()}-{slug}", names)
-            sessions.append(_Session(day, kind, name[11:], context))
+            sessions.append(_Session(day, "manager-assessment" if review else kind, name[11:], context, review))
         return sessions
 
     # levels over time
@@ -708,7 +719,9 @@ class _Generator:
                 "a_hcp": ("an " if hcp[0] in "aeiouAEIOU" or hcp.startswith(("MDT", "MSL")) else "a ") + hcp,
                 "objection": rng.choice(objections), "competitor": competitor,
                 "account": rng.choice(team.accounts), "city": team.city,
-                "doctor": f"Dr {rng.choice(LAST_NAMES)}", "calls": str(rng.randint(4, 8)),
+                "doctor": (f"Dr {rng.choice(LAST_NAMES)}" if hcp in PHYSICIANS
+                           else f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"),
+                "calls": str(rng.randint(4, 8)),
                 "reason": rng.choice(DECLINE_REASONS), "manager": team.manager_name.split(" ")[0]}
 
     def observation(self, competency: str, level: int, values: dict[str, str]) -> str:
@@ -745,6 +758,7 @@ class _Generator:
         level, last = rep.level, state["last"]
         front = [f"date: {session.day.isoformat()}", f"kind: {kind}"]
         ratings: dict[str, int] = {}
+        benchmark: dict[str, int] = {}
         objectives: list[str] = []
         body: list[str] = []
 
@@ -769,13 +783,18 @@ class _Generator:
                 observed.append(text)
             closing = [rng.choice(REFLECTIONS).format(**values),
                        rng.choice(AGREEMENTS).format(comp=COMPETENCIES[focus[0]][0].lower(), **values)]
+            follow_up = ""
+            if state["objectives"]:
+                follow_up = (f"Follow-up on last session's objective (\"{state['objectives'][0]}\"): "
+                             + rng.choice(FOLLOW_UPS).format(**values))
             if kind == "coaching":
-                body.append(COACHING_CONTEXTS[session.context][1].format(**values))
+                body.append(COACHING_CONTEXTS[session.context][1].format(**values)
+                            + (" " + follow_up if follow_up else ""))
                 for competency, text in zip(focus, observed):
                     body.append(f"**{COMPETENCIES[competency][0]}** ({ratings[competency]}, "
                                 f"{SCALE[ratings[competency]].lower()}). {text}")
                 other = rng.choice([c for c in COMPETENCY_IDS if c not in focus])
-                if rng.random() < 0.5:
+                if rng.random() < 0.35 or sum(map(len, body)) < 450:
                     body.append("Outside today's focus: " + self.observation(other, rng.choice((2, 3, 4)), values))
                 body.append(" ".join(closing))
             else:
@@ -798,8 +817,9 @@ class _Generator:
                           }[involvement].format(**values) + " " + " ".join(observed),
                          "## Result",
                          rng.choice(RESULT_SENTENCES[min(2, max(0, min(ratings.values()) - 2))]).format(**values),
-                         "## Debrief", " ".join(closing)]
+                         "## Debrief", " ".join(([follow_up] if follow_up else []) + closing)]
             objectives = self.objectives(focus, values)
+            state["objectives"] = objectives
             for competency in focus:
                 level[competency] = min(5.3, level[competency] + {"improving": 0.1, "plateau": 0.0,
                                                                   "declining": 0.0}[rep.trajectory])
@@ -835,26 +855,29 @@ class _Generator:
                                      "Compared with last year I plan my weeks much better."))]
                 objectives = self.objectives(weak, values, most=1)
             elif kind == "manager-assessment":
-                review = "Probation" if session.slug == "probation-review" else "Annual"
-                trend = {"improving": f"Overall a year of real progress; {rep.first} is using the coaching well.",
-                         "plateau": f"A stable year: {rep.first} delivers consistently but has not moved on the "
-                                    f"development areas.",
-                         "declining": f"A harder year; several areas have slipped and we agreed to look at "
+                review = session.review
+                period = "half year" if review == "Mid-year" else "first months" if review == "Probation" else "year"
+                trend = {"improving": f"Overall a {period} of real progress; {rep.first} is using the coaching well.",
+                         "plateau": f"A stable {period}: {rep.first} delivers consistently but has not moved on "
+                                    f"the development areas.",
+                         "declining": f"A harder {period}; several areas have slipped and we agreed to look at "
                                       f"{values['reason']} together."}[rep.trajectory]
-                body += [f"{review} review with {rep.first}, with the self-assessment and this year's "
-                         f"ride-along notes on the table.",
+                body += [f"{review} review with {rep.first}, with "
+                         + ("the self-assessment and " if review != "Mid-year" else "")
+                         + f"the ride-along notes of the {period} on the table.",
                          f"Strengths: {names[strong[0]]} and {names[strong[1]]}. "
                          + self.observation(strong[0], ratings[strong[0]], values),
                          f"Development areas: {names[weak[0]]} and {names[weak[1]]}. "
                          + self.observation(weak[0], ratings[weak[0]], values),
                          trend,
-                         "The ratings below are my view against the framework's descriptors; where they differ "
-                         "from the self-assessment we discussed the evidence call by call."]
+                         "The ratings below are my view against the framework's descriptors; "
+                         + ("they are based on the ride-alongs since the last review." if review == "Mid-year" else
+                            "where they differ from the self-assessment we discussed the evidence call by call.")]
                 objectives = self.objectives(weak, values)
             else:
                 peers = raters - 3
                 body += [f"360 feedback for {rep.first} from {raters} raters: {peers} "
-                         f"peer{'s' if peers != 1 else ''}, the MSL, the key account manager and "
+                         f"peer{'s' if peers != 1 else ''}, the MSL, a key account manager and "
                          f"{values['manager']}.",
                          f"Most consistent praise: {names[strong[0]]} (\""
                          + rng.choice(("always the first to share what works",
@@ -865,6 +888,11 @@ class _Generator:
                          + rng.choice(("could involve the MSL earlier", "sometimes promises follow-ups that slip",
                                        "hard to reach in launch weeks", "could share account insight more"))
                          + "\").",
+                         rng.choice(("Several raters mentioned the work on {account} as an example.",
+                                     "Peers value the help with {hcp} calls; the MSL asks for earlier referrals.",
+                                     "The written comments are consistent with this year's ride-along notes.",
+                                     "Two raters noted more confidence since the last review."
+                                     )).format(**values),
                          f"We will go through the themes together at the next coaching session and compare them "
                          f"with {rep.first}'s self-assessment."]
                 objectives = [f"Discuss the 360 themes on {names[weak[0]]} at the next coaching session"]
@@ -890,8 +918,11 @@ class _Generator:
             body += [f"{module} knowledge test: {questions} questions on {values['product']}, the treatment "
                      f"guidelines, local access and the code of practice. Pass mark 70%.",
                      "Clinical and product: {0}%. Market access: {1}%. Compliance: {2}%.".format(*scores.values()),
-                     "Passed on the first attempt." if min(scores.values()) >= 70 else
-                     "Below the pass mark on one section; a retake is planned.",
+                     ("Passed on the first attempt." if min(scores.values()) >= 70 else
+                      "Below the pass mark on one section; a retake is planned.")
+                     + " Most questions missed were on " + rng.choice((
+                         "the new subgroup data", "the local prescribing pathway", "adverse event reporting timelines",
+                         "the updated guideline", "the hospitality rules", "the budget-impact assumptions")) + ".",
                      "Results are discussed at the next coaching session and feed the development plan."]
             front.append("scores:")
             front += [f"  {c}: {v}" for c, v in scores.items()]
@@ -1016,7 +1047,7 @@ def generate(root: Path, reps: int, seed: int = 0, today: date = date(2026, 11, 
         for _ in range(size):
             rep = generator.rep(team)
             sessions = generator.schedule(rep)
-            state = {"focus": [], "focus_left": 0, "last": {}}
+            state = {"focus": [], "focus_left": 0, "last": {}, "objectives": []}
             previous: date | None = None
             for session in sessions:
                 generator.advance(rep, history_start, previous, session.day)

@@ -67,7 +67,7 @@ def rep_document(rep: RepAnalysis) -> dict:
         "readiness": {role: {"ready": r.ready, "met": list(r.met), "gaps": dict(r.gaps)}
                       for role, r in rep.readiness.items()},
         "flags": [{"type": f.type, "competency": f.competency, "date": _iso(f.date), "message": f.message,
-                   "records": list(f.records)} for f in rep.flags],
+                   "records": list(f.records), "values": list(f.values)} for f in rep.flags],
         "awaiting_approval": list(rep.awaiting_approval),
         "disputed": list(rep.disputed),
         "drafts": list(rep.drafts),

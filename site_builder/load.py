@@ -25,6 +25,9 @@ _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
 _EDITOR_LEFTOVER = re.compile(r"(.*~|.*\.sw[a-p]|4913|\.#.*|#.*#|.*\.bak|.*\.tmp|\.DS_Store)$")
 
 
+_GIT_FILES = frozenset([".gitkeep", ".gitignore", ".gitattributes", ".keep"])
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A record file as read: front matter nodes and the Markdown body, with where each starts."""
@@ -167,7 +170,14 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
                                          "replace the link with the real file"))
                 continue
             if entry.name.startswith(".") and not _EDITOR_LEFTOVER.fullmatch(entry.name):
+                if entry.name not in _GIT_FILES and entry.is_file(follow_symlinks=False):
+                    diagnostics.append(_skip(rel, "hidden file skipped: it is never read as a record; "
+                                                  "remove the leading '.' if it should be one"))
                 continue  # .git, .gitkeep, .github: not records, and not the coach's mistake
+            if not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+                diagnostics.append(error(rel, 1, 1, "unreadable",
+                                         "not a regular file (a pipe, socket or device); remove it"))
+                continue  # reading a named pipe would wait forever
             if _EDITOR_LEFTOVER.fullmatch(entry.name):
                 if entry.is_file():
                     diagnostics.append(_skip(rel, "editor leftover skipped (backup, swap or lock file); "
@@ -226,21 +236,33 @@ def _case_conflicts(paths: list[str]) -> list[Diagnostic]:
     return problems
 
 
+def read_one(root: Path, item: Found) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """Read and parse one discovered file."""
+    try:
+        size = os.stat(root / item.path).st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_too_large(item.path, size)]
+        data = (root / item.path).read_bytes()
+    except OSError as exc:
+        return None, [error(item.path, 1, 1, "unreadable", f"cannot read file: {exc.strerror}")]
+    return parse_file(data, item.path, item.kind)
+
+
+def stamp(root: Path, path: str) -> tuple[int, ...]:
+    """What tells a file changed without reading it: size, times and inode (atomic saves change it)."""
+    try:
+        info = os.stat(root / path)
+    except OSError:
+        return (-1,)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
 def read_tree(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Discover and parse every file under root."""
     found, diagnostics = discover(root)
     files: list[SourceFile] = []
     for item in found:
-        try:
-            size = os.stat(root / item.path).st_size
-            if size > MAX_FILE_BYTES:
-                diagnostics.append(_too_large(item.path, size))
-                continue
-            data = (root / item.path).read_bytes()
-        except OSError as exc:
-            diagnostics.append(error(item.path, 1, 1, "unreadable", f"cannot read file: {exc.strerror}"))
-            continue
-        source, problems = parse_file(data, item.path, item.kind)
+        source, problems = read_one(root, item)
         diagnostics += problems
         if source is not None:
             files.append(source)

@@ -228,7 +228,8 @@ class Gatherer:
         overdue = sorted((rep for rep in reps if rep.overdue),
                          key=lambda r: (-(r.days_since_last_session or 10**6), r.id))
         all_records = sorted((r for rep in reps for r in rep.records), key=lambda r: (r.date or date.min, r.path))
-        notable = sorted((flag, rep) for rep in reps for flag in rep.flags if flag.type == "notable-change")
+        notable = sorted(((flag, rep) for rep in reps for flag in rep.flags if flag.type == "notable-change"),
+                         key=lambda pair: (pair[0].date, pair[1].id, pair[0].competency, pair[0].records), reverse=True)
         context = self.common(page, "Overview") | {
             "teams": teams,
             "overdue": [{"rep": self.rep_link(page, rep.id),
@@ -243,7 +244,7 @@ class Gatherer:
                          "message": flag_message(flag, self.competency_name(self.framework_for_rep(rep.id), flag.competency)),
                          "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
                                      for p in flag.records]}
-                        for flag, rep in sorted(notable, key=lambda fr: (fr[0].date, fr[1].id), reverse=True)],
+                        for flag, rep in notable],
             "recent": [self.record_row(page, r) for r in reversed(all_records[-RECENT_SESSIONS_ON_HOME:])],
             "frameworks": [self.link(page, framework_url(f.id), f.name or f.id) for f in self.repo.frameworks.values()],
             "counts": {"reps": len(reps), "records": len(all_records), "teams": len(teams)},

@@ -21,7 +21,9 @@ class Prepared:
 def prepare(checked: Checked, scope: Scope = Scope(), drafts: bool = False) -> Prepared:
     """Scope and analyse what was checked. Raises ScopeError for an unknown rep or team."""
     sound = checked.sound_repository()
-    left_out = tuple(sorted({r.path for r in checked.repository.records} - {r.path for r in sound.records}))
+    # session files with errors, whether or not they could be read as a record at all
+    left_out = tuple(sorted({d.path for d in checked.errors
+                             if d.path.startswith("records/sessions/") and d.path.endswith(".md")}))
     if not drafts:
         sound = replace(sound, records=tuple(r for r in sound.records if r.status != "draft"))
     repository, reps, teams = restrict(sound, scope)

@@ -484,24 +484,27 @@ def read_session(source: SourceFile) -> tuple[Record, list[Diagnostic]]:
 READERS = {"framework": read_framework, "team": read_team, "person": read_person, "session": read_session}
 
 
+def model_file(source: SourceFile) -> tuple[Framework | Team | Person | Record, list[Diagnostic]]:
+    """One read file to its model object and the problems in its values."""
+    return READERS[source.kind](source)
+
+
+def assemble(items: list[Framework | Team | Person | Record]) -> Repository:
+    """The repository of every modelled file, records sorted by rep, date and path."""
+    frameworks = {item.id: item for item in items if isinstance(item, Framework)}
+    teams = {item.id: item for item in items if isinstance(item, Team)}
+    people = {item.id: item for item in items if isinstance(item, Person)}
+    records = sorted((item for item in items if isinstance(item, Record)),
+                     key=lambda r: (r.rep, r.date or date.min, r.path))
+    return Repository(frameworks, teams, people, tuple(records))
+
+
 def build_repository(files: list[SourceFile]) -> tuple[Repository, list[Diagnostic], set[str]]:
     """Model every file. Returns the repository, the problems, and the paths that have errors."""
     diagnostics: list[Diagnostic] = []
-    frameworks: dict[str, Framework] = {}
-    teams: dict[str, Team] = {}
-    people: dict[str, Person] = {}
-    records: list[Record] = []
+    items = []
     for source in files:
-        item, problems = READERS[source.kind](source)
+        item, problems = model_file(source)
         diagnostics += problems
-        if isinstance(item, Framework):
-            frameworks[item.id] = item
-        elif isinstance(item, Team):
-            teams[item.id] = item
-        elif isinstance(item, Person):
-            people[item.id] = item
-        else:
-            records.append(item)
-    records.sort(key=lambda r: (r.rep, r.date or date.min, r.path))
-    repository = Repository(frameworks, teams, people, tuple(records))
-    return repository, diagnostics, {d.path for d in diagnostics if d.is_error}
+        items.append(item)
+    return assemble(items), diagnostics, {d.path for d in diagnostics if d.is_error}

@@ -28,7 +28,7 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), line(["─" * w for w in widths])] + [line(r) for r in rows]
 
 
-def rep_lines(rep: RepAnalysis) -> list[str]:
+def rep_lines(rep: RepAnalysis, recent_days: int = 90) -> list[str]:
     since = (f"{rep.days_since_last_session} days since the last session"
              if rep.days_since_last_session is not None else "never coached")
     lines = [f"{rep.name or rep.id} ({rep.id}) · {rep.role} · team {rep.team} · {rep.stage or '?'} · {since}"
@@ -45,7 +45,7 @@ def rep_lines(rep: RepAnalysis) -> list[str]:
             gaps = ", ".join(f"{c} {signed(g) if g is not None else 'not observed'}"
                              for c, g in readiness.gaps.items())
             lines.append(f"  not yet ready for {role}: {len(readiness.met)} met; gaps: {gaps}")
-    lines.append(f"  cadence: {rep.sessions_recent} sessions in the last 90 days; focus: "
+    lines.append(f"  cadence: {rep.sessions_recent} sessions in the last {recent_days} days; focus: "
                  f"{', '.join(rep.focus_recent) or 'none'}")
     if rep.open_objectives:
         lines.append("  open objectives (" + (rep.objectives_from or "") + "):")
@@ -60,7 +60,8 @@ def rep_lines(rep: RepAnalysis) -> list[str]:
 
 
 def team_lines(team: TeamAnalysis) -> list[str]:
-    lines = [f"Team {team.name or team.id} ({team.id}) · manager {team.manager} · {len(team.reps)} reps"]
+    lines = [f"Team {team.name or team.id} ({team.id}) · manager {team.manager} · "
+             f"{len(team.reps)} rep{'' if len(team.reps) == 1 else 's'}"]
     levels = sorted({level for dist in team.distribution.values() for level in dist})
     rows = [[c] + [str(dist.get(level, "")) for level in levels] for c, dist in team.distribution.items()]
     lines += ["  " + l for l in table(["reps at level"] + [str(level) for level in levels], rows)]
@@ -70,10 +71,10 @@ def team_lines(team: TeamAnalysis) -> list[str]:
     return lines
 
 
-def text_report(analysis: Analysis) -> str:
+def text_report(analysis: Analysis, recent_days: int = 90) -> str:
     lines = [f"coachsite report · {analysis.today}", ""]
     for team in analysis.teams.values():
         lines += team_lines(team) + [""]
     for rep in analysis.reps.values():
-        lines += rep_lines(rep) + [""]
+        lines += rep_lines(rep, recent_days) + [""]
     return "\n".join(lines)

@@ -95,3 +95,14 @@ def sample_copy(tmp_path: Path) -> Path:
     if (REPO / "coachsite.toml").exists():
         shutil.copy(REPO / "coachsite.toml", tmp_path / "coachsite.toml")
     return tmp_path
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/* from the current output instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    """Whether golden files are to be rewritten (pytest --update-golden)."""
+    return bool(request.config.getoption("--update-golden"))
