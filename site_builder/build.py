@@ -1,4 +1,9 @@
-"""The build command: check, analyse, gather, draw, render, then write. Orchestration only."""
+"""The build command: check, analyse, gather, draw, render, then write. Orchestration only.
+
+Incremental by construction: every rep and session page carries a key digesting all of its inputs;
+a page whose key matches the previous build's is kept (hard-linked), every other page is rendered.
+When no input changed at all (same fingerprint), nothing is redone.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,22 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from markupsafe import Markup
+
+from site_builder import __version__
+from site_builder.cache import BuildCache, digest, load_cache, save_cache
 from site_builder.charts import draw_all
-from site_builder.check import Checked, check
+from site_builder.check import Checked, check, resolve_today
+from site_builder.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
 from site_builder.export import ratings_csv, summary_json
+from site_builder.load import discover, stamp
 from site_builder.markdown import heading_offset, render_markdown
 from site_builder.pages import Gatherer, search_entries
 from site_builder.pipeline import prepare
-from site_builder.render import ASSETS, asset_bytes, environment, render_page, search_index_script
+from site_builder.render import ASSETS, asset_bytes, default_templates, environment, render_page, search_index_script
 from site_builder.scope import Scope
-from site_builder.write import WriteStats, check_target, write_site
+from site_builder.write import MARKER, WriteStats, check_target, write_site
 
 
 @dataclass(frozen=True)
@@ -29,29 +40,44 @@ class BuildOptions:
     drafts: bool = False
     templates: Path | None = None
     workers: int = 2
+    incremental: bool = True  # use the build cache; False: rebuild every page from scratch
 
 
 @dataclass(frozen=True)
 class BuildResult:
     ok: bool
-    checked: Checked
+    checked: Checked | None
     pages: int = 0
+    pages_rendered: int = 0
     charts_drawn: int = 0
     charts_reused: int = 0
     written: WriteStats | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
+    unchanged: bool = False  # no input changed since the previous build: nothing was done
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return self.checked.diagnostics
+        return self.checked.diagnostics if self.checked else []
 
 
-def notes_html(markdown: str):
+def notes_html(markdown: str) -> Markup:
     # notes' own ## headings sit under the page's section heading
-    from markupsafe import Markup
-
     return Markup(heading_offset(str(render_markdown(markdown)), 1))
+
+
+def _template_files(options: BuildOptions) -> tuple:
+    folders = [default_templates()] + ([options.templates] if options.templates else [])
+    return tuple((str(path), stamp(path.parent, path.name)) for folder in folders
+                 for path in sorted(Path(folder).rglob("*")) if path.is_file())
+
+
+def _fingerprint(options: BuildOptions, today: date) -> str:
+    """Every input of a build, by stamp: equal fingerprints mean an identical site."""
+    found, _ = discover(options.root)
+    inputs = tuple((item.path, stamp(options.root, item.path)) for item in found)
+    return digest(__version__, today.isoformat(), options.scope, options.drafts, str(options.templates),
+                  stamp(options.root, CONFIG_FILE), _template_files(options), inputs)
 
 
 def build(options: BuildOptions, progress: Callable | None = None) -> BuildResult:
@@ -70,25 +96,43 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
         mark[0] = now
 
     check_target(options.output, options.root)
-    checked = check(options.root, options.today)
+    today = resolve_today(options.today)
+    cache = load_cache(options.output) if options.incremental else BuildCache()
+    fingerprint = _fingerprint(options, today)
+    marker = options.output / MARKER
+    if options.incremental and cache.fingerprint == fingerprint and marker.is_file() \
+            and fingerprint in marker.read_text(encoding="utf-8", errors="replace"):
+        lap("fingerprint")
+        return BuildResult(True, None, pages=len(cache.pages), seconds=time.perf_counter() - started,
+                           timings=timings, unchanged=True)
+    lap("fingerprint")
+
+    checked = check(options.root, today, file_cache=cache.files)
     lap("check")
     if checked.errors:
         return BuildResult(False, checked, timings=timings)
     prepared = prepare(checked, options.scope, drafts=options.drafts)
     lap("analyse")
-    site = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html).gather()
+    context_key = digest(__version__, today.isoformat(), options.scope, options.drafts, repr(checked.config),
+                         _template_files(options), repr(sorted(prepared.repository.frameworks.items())),
+                         repr(sorted(prepared.repository.teams.items())),
+                         repr(sorted(prepared.repository.people.items())))
+    previous = {path: kept for path, kept in cache.pages.items() if (options.output / path).is_file()}
+    site = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
+                    context_key=context_key if options.incremental else "", previous=previous).gather()
     lap("gather")
 
-    existing = {key for key in site.charts if (options.output / "charts" / f"{key}.svg").is_file()}
+    charts_kept = {page.chart for page in site.pages if page.reuse and page.chart}
+    existing = {key for key in set(site.charts) | charts_kept
+                if (options.output / "charts" / f"{key}.svg").is_file()}
     to_draw = {key: spec for key, spec in site.charts.items() if key not in existing}
     drawn = draw_all(to_draw, workers=options.workers)
     lap("charts")
 
     env = environment(options.templates)
     files: dict[str, bytes] = {}
-    pages = site.pages
-    iterator = progress(pages) if progress else pages
-    for page in iterator:
+    to_render = [page for page in site.pages if not page.reuse]
+    for page in progress(to_render) if progress else to_render:
         files[page.path] = render_page(env, page)
     for name in ASSETS:
         files[f"assets/{name}"] = asset_bytes(options.templates, name)
@@ -98,7 +142,15 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     for key, svg in drawn.items():
         files[f"charts/{key}.svg"] = svg
     lap("render")
-    stats = write_site(options.output, files, reuse=tuple(f"charts/{key}.svg" for key in sorted(existing)))
+
+    reuse = tuple(sorted([page.path for page in site.pages if page.reuse]
+                         + [f"charts/{key}.svg" for key in existing]))
+    stats = write_site(options.output, files, reuse=reuse, marker=f"fingerprint {fingerprint}\n")
     lap("write")
-    return BuildResult(True, checked, len(pages), len(drawn), len(existing), stats,
+    if options.incremental:
+        cache.fingerprint = fingerprint
+        cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
+        save_cache(options.output, cache)
+        lap("cache")
+    return BuildResult(True, checked, len(site.pages), len(to_render), len(drawn), len(existing), stats,
                        time.perf_counter() - started, timings)

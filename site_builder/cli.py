@@ -163,9 +163,13 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
                    f"fix them and build again (the previous site is untouched)", err=True)
         sys.exit(1)
+    if result.unchanged:
+        click.echo(f"nothing changed since the last build ({result.pages} pages) "
+                   f"in {result.seconds:.2f} s → {options.output}", err=True)
+        return
     stats = result.written
-    click.echo(f"built {result.pages} pages ({stats.written} files written, {stats.unchanged} unchanged), "
-               f"charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
+    click.echo(f"built {result.pages} pages ({result.pages_rendered} rendered, {stats.written} files written, "
+               f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
 
 

@@ -7,11 +7,13 @@ decided here. Nothing here renders HTML or touches a file.
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
+from site_builder.cache import digest
 from site_builder.charts import SERIES_STYLE, ChartSpec, Panel, date_range
 from site_builder.config import Config
 from site_builder.model import Framework, Record, Repository
@@ -44,6 +46,9 @@ class Page:
     title: str
     search_text: str = ""  # words a reader may search this page by
     search_kind: str = ""
+    key: str = ""  # digest of every input the page shows; "" for pages rebuilt every time
+    reuse: bool = False  # unchanged since the previous build: keep that file, render nothing
+    chart: str | None = None  # the chart file the page shows
 
 
 @dataclass
@@ -116,7 +121,12 @@ class Gatherer:
     """Builds every page's context for one (scoped) repository and its analysis."""
 
     def __init__(self, repository: Repository, analysis: Analysis, config: Config, scope: Scope,
-                 notes_renderer):
+                 notes_renderer, context_key: str = "", previous: dict[str, tuple[str, str | None]] | None = None):
+        """`context_key` digests everything outside a rep's own records that a rep or session page
+        shows (org files, config, templates, today, scope); `previous` maps the pages the previous
+        build kept to (key, chart). Pages whose key is unchanged are reused, not rebuilt."""
+        self.context_key = context_key
+        self.previous = previous or {}
         self.repo = repository
         self.analysis = analysis
         self.config = config
@@ -390,9 +400,23 @@ class Gatherer:
                 "established": bool(status.established), "href": rel(page, rep_url(rep.id)),
                 "label": ", ".join(words)}
 
+    def reusable(self, page: str, key: str) -> tuple[str, str | None] | None:
+        if not self.context_key:
+            return None
+        previous = self.previous.get(page)
+        return previous if previous is not None and previous[0] == key else None
+
     def rep_page(self, rep_id: str) -> None:
         page = rep_url(rep_id)
         rep = self.analysis.reps[rep_id]
+        person = self.repo.people[rep_id]
+        title = rep.name or rep_id
+        search = " ".join([title, rep_id, person.plan])
+        key = digest(self.context_key, page, tuple((r.path, r.text, r.status) for r in rep.records))
+        kept = self.reusable(page, key)
+        if kept is not None:
+            self.site.pages.append(Page(page, "rep.html", {}, title, search, "rep", key, True, kept[1]))
+            return
         framework = self.framework_for_rep(rep_id)
         scale = [(level, name) for level, name in framework.scale.items()] if framework else []
         evidence_dates = [r.date for r in rep.records if r.date and r.counts]
@@ -455,8 +479,8 @@ class Gatherer:
             "plan": self.render_notes(self.repo.people[rep_id].plan),
             "overdue_days": self.config.overdue_days,
         }
-        person = self.repo.people[rep_id]
-        self.site.pages.append(Page(page, "rep.html", context, title, " ".join([title, rep_id, person.plan]), "rep"))
+        self.site.pages.append(Page(page, "rep.html", context, title, search, "rep", key,
+                                    chart=chart["key"] if chart else None))
 
     def chart(self, page: str, rep: RepAnalysis, panels: list[tuple[str, CompetencyStatus]], scale: tuple,
               start: str, end: str) -> dict:
@@ -480,11 +504,18 @@ class Gatherer:
         self.site.charts[key] = spec
         alt = (f"Levels over time for {rep.name or rep.id}, one panel per competency: "
                + "; ".join(f"{t['title']}: {t['summary']}" for t in tables))
-        return {"src": rel(page, f"charts/{key}.svg"), "alt": alt, "tables": tables,
+        return {"src": rel(page, f"charts/{key}.svg"), "key": key, "alt": alt, "tables": tables,
                 "width": 760, "height": round(100 * (0.3 + 1.5 * -(-len(specs) // 2)))}
 
     def session_page(self, record: Record, previous: Record | None, following: Record | None) -> None:
         page = session_url(record)
+        neighbours = tuple((r.path, r.kind, r.date) if r else None for r in (previous, following))
+        key = digest(self.context_key, page, record.path, record.text, neighbours)
+        if self.reusable(page, key) is not None:
+            title = self.session_title(record)
+            self.site.pages.append(Page(page, "session.html", {}, title, self.session_search(record, title),
+                                        "session", key, True))
+            return
         framework = self.framework_for_rep(record.rep)
         ratings = []
         for level in record.ratings:
@@ -495,7 +526,7 @@ class Gatherer:
                             "benchmark": next((b.value for b in record.benchmark if b.competency == level.competency), None)})
         scores = [{"name": self.competency_name(framework, s.competency), "score": s.value} for s in record.scores]
         kind = KIND_LABELS.get(record.kind or "", record.kind or "")
-        title = f"{kind} — {self.person_name(record.rep)}, {record.date.isoformat() if record.date else ''}"
+        title = self.session_title(record)
         rep_name = self.person_name(record.rep)
         context = self.common(page, title, [self.link(page, rep_url(record.rep), rep_name)]) | {
             "record": {
@@ -515,8 +546,15 @@ class Gatherer:
             "previous": self.link(page, session_url(previous), f"{KIND_LABELS.get(previous.kind or '', '')}, {previous.date}") if previous else None,
             "next": self.link(page, session_url(following), f"{KIND_LABELS.get(following.kind or '', '')}, {following.date}") if following else None,
         }
-        self.site.pages.append(Page(page, "session.html", context, title,
-                                    " ".join([title, " ".join(record.objectives), record.body]), "session"))
+        self.site.pages.append(Page(page, "session.html", context, title, self.session_search(record, title),
+                                    "session", key))
+
+    def session_title(self, record: Record) -> str:
+        kind = KIND_LABELS.get(record.kind or "", record.kind or "")
+        return f"{kind} — {self.person_name(record.rep)}, {record.date.isoformat() if record.date else ''}"
+
+    def session_search(self, record: Record, title: str) -> str:
+        return " ".join([title, " ".join(record.objectives), record.body])
 
     def search_page(self) -> None:
         page = "search.html"
@@ -524,10 +562,12 @@ class Gatherer:
         self.site.pages.append(Page(page, "search.html", context, "Search"))
 
 
+_COMBINING = re.compile("[\u0300-\u036f]")  # the same range search.js strips
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, so 'ines' finds Inês (search.js folds the query the same way)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFD", text.lower()))
 
 
 def search_entries(site: SiteModel) -> list[dict]:

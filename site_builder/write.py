@@ -51,7 +51,7 @@ def _safe_relative(path: str) -> PurePosixPath:
     return relative
 
 
-def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = ()) -> WriteStats:
+def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (), marker: str = "") -> WriteStats:
     """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically."""
     target = Path(os.path.abspath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,8 @@ def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (
     try:
         made_dirs: set[PurePosixPath] = set()
         everything = dict(files)
-        everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
+        everything[MARKER] = ("This folder was built by coachsite and is replaced on every build.\n"
+                              + marker).encode("utf-8")
 
         def prepare(relative: PurePosixPath) -> Path:
             parent = relative.parent

@@ -434,3 +434,27 @@ def test_rep_page_prints_to_an_a4_pdf(browser, site: Path, page_types):
         assert 1 <= pages <= 12, f"the rep page prints on {pages} A4 pages"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("kind", ["rep", "team"])
+def test_gap_colours_are_kept_when_printed(browser, site: Path, page_types, kind: str):
+    """The gap colours carry meaning; Chromium drops backgrounds in print unless told to keep them."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url_of(site, page_types[kind]))
+        page.emulate_media(media="print")
+        dropped = page.evaluate("""() => {
+            const found = {};
+            for (const e of document.querySelectorAll('main *')) {
+                if (![...e.classList].some(c => c.startsWith('gap-'))) continue;
+                if (getComputedStyle(e).printColorAdjust === 'exact') continue;
+                const key = e.tagName.toLowerCase() + '.' + [...e.classList].join('.');
+                found[key] = (found[key] || 0) + 1;
+            }
+            return Object.entries(found).map(([k, n]) => n + ' × ' + k);
+        }""")
+        assert dropped == [], (f"{page_types[kind]}: gap colours not kept in print "
+                               f"(print-color-adjust is not exact): {dropped}")
+    finally:
+        context.close()

@@ -351,8 +351,12 @@ def drafts_site(sample_site, tmp_path_factory) -> Site:
 # pages: every type exists, everything is reachable, every link resolves
 
 
-def test_every_page_type_exists(sample_site):
+def test_every_page_type_exists(sample_build):
+    result, sample_site = sample_build
     files = sample_site.files
+    assert result.pages == len(sample_site.pages)
+    assert result.charts_drawn == len([n for n in files if n.startswith("charts/")]) and result.charts_reused == 0
+    assert result.written.written == len(files) and result.written.unchanged == 0
     sessions = sample_sessions()
     people, teams = sample_people(), sample_teams()
     framework = yaml.safe_load((REPO / "frameworks/field-sales.yaml").read_text(encoding="utf-8"))
@@ -1210,6 +1214,20 @@ def test_refuses_to_build_into_the_records(tmp_path, output):
     assert b"Traceback" not in result.stderr
     assert snapshot(tmp_path) == before
     assert sorted(p for p in tmp_path.rglob("*") if p.is_dir()) == folders
+
+
+@pytest.mark.parametrize("scope_args", [["--rep", "nobody"], ["--team", "nowhere"], ["--rep", "ana", "--team", "north"]])
+def test_unknown_or_double_scope_is_a_usage_error(tmp_path, scope_args):
+    root = mini_repo(tmp_path / "repo")
+    target = tmp_path / "site"
+    if scope_args[0] == "--rep" and len(scope_args) == 2:
+        with pytest.raises(ValueError):  # ScopeError
+            build(BuildOptions(root=root, output=target, today=TODAY, scope=Scope(rep=scope_args[1])))
+    result = coachsite("build", str(root), "-o", str(target), *scope_args, "--today", TODAY_ARG)
+    assert result.returncode == 2, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    assert not target.exists()
+    assert not leftovers(tmp_path)
 
 
 def test_builds_into_an_empty_folder_and_into_the_default_site_folder(tmp_path):
