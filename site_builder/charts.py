@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-CHART_STYLE_VERSION = "3"  # bump when drawing changes, so cached charts are redrawn
+CHART_STYLE_VERSION = "4"  # bump when drawing changes, so cached charts are redrawn
 COLUMNS = 2
 
 # Okabe–Ito colours: told apart with the common colour-vision deficiencies; markers differ too
@@ -64,79 +65,98 @@ def date_range(dates: list[date], today: date) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def _ticks(start: date, end: date) -> tuple[list[int], list[str]]:
-    """January and July of each year in range, as day ordinals with labels."""
+def _ticks(start: date, end: date) -> list[date]:
+    """January and July of each year in range."""
     ticks = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in (1, 7)]
-    inside = [day for day in ticks if start <= day <= end]
-    return [day.toordinal() for day in inside], [day.strftime("%b %Y") for day in inside]
+    return [day for day in ticks if start <= day <= end]
 
 
-class _Canvas:
-    """A figure kept between charts of the same shape: only the data changes.
+# Layout, in inches. Every panel is placed by hand on one full-figure axes: matplotlib's cost is
+# per artist and per axes, so ten small axes with their own ticks cost four times one axes whose
+# grid lines, frames and series are a handful of collections.
+WIDTH = 7.6
+LEFT = 1.15  # room for the level labels of the left column
+PANEL_WIDTH = 2.95
+COLUMN_GAP = 0.3
+ROW_HEIGHT = 1.5
+PANEL_HEIGHT = 1.0
+TOP = 0.3
 
-    Axes are placed by hand, not shared, and ticks are fixed lists: matplotlib's shared axes,
-    date locators and title layout cost more than the data itself.
-    """
 
-    def __init__(self, rows: int, scale: tuple[tuple[int, str], ...]):
+def figure_height(panels: int) -> float:
+    return TOP + ROW_HEIGHT * max(1, -(-panels // COLUMNS)) + 0.05
+
+
+def draw(spec: ChartSpec) -> bytes:
+    """One rep's chart as SVG bytes."""
+    global _figure
+    if _figure is None:
+        _setup_matplotlib()
         from matplotlib.figure import Figure
-        from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-        self.FixedLocator, self.FixedFormatter = FixedLocator, FixedFormatter
-        height = 0.3 + 1.5 * rows
-        self.figure = Figure(figsize=(7.6, height))
-        levels = [level for level, _ in scale]
-        labels = [f"{name} {level}" for level, name in scale]
-        self.axes, self.lines, self.expected, self.titles = [], [], [], []
-        for row in range(rows):
-            for column in range(COLUMNS):
-                bottom = 1 - (0.3 + (row + 1) * 1.5 - 0.42) / height
-                axes = self.figure.add_axes((0.15 + column * 0.43, bottom, 0.39, 1.02 / height))
-                axes.set_ylim(min(levels) - 0.5, max(levels) + 0.5)
-                axes.yaxis.set_major_locator(FixedLocator(levels))
-                axes.yaxis.set_major_formatter(FixedFormatter(labels if column == 0 else [""] * len(levels)))
-                axes.yaxis.set_minor_locator(NullLocator())
-                axes.xaxis.set_minor_locator(NullLocator())
-                axes.grid(axis="y", color="#e3e3e3", linewidth=0.6)
-                axes.tick_params(labelsize=7, length=2)
-                title = axes.text(0, 1.05, "", transform=axes.transAxes, fontsize=8, fontweight="bold")
-                expected = axes.axhline(0, color=EXPECTED_STYLE[1], linestyle="--", linewidth=1)
-                lines = []
-                for stream in STREAMS:
-                    _, colour, marker, style, fill = SERIES_STYLE[stream]
-                    line, = axes.plot([], [], marker=marker, linestyle=style, color=colour, markersize=4.5,
-                                      linewidth=1.5, fillstyle=fill, markeredgewidth=1.1)
-                    lines.append(line)
-                self.axes.append(axes)
-                self.lines.append(lines)
-                self.expected.append(expected)
-                self.titles.append(title)
+        _figure = Figure(figsize=(WIDTH, 1.0))
+    from matplotlib.collections import LineCollection
 
-    def draw(self, spec: ChartSpec) -> bytes:
-        start, end = date.fromisoformat(spec.start), date.fromisoformat(spec.end)
-        ticks, labels = _ticks(start, end)
-        for index, axes in enumerate(self.axes):
-            if index >= len(spec.panels):
-                axes.set_visible(False)
-                continue
-            panel = spec.panels[index]
-            axes.set_visible(True)
-            self.titles[index].set_text(panel.title)
-            for line, points in zip(self.lines[index], panel.series):
-                line.set_data([date.fromisoformat(d).toordinal() for d, _ in points], [level for _, level in points])
-            self.expected[index].set_visible(panel.expected is not None)
-            self.expected[index].set_ydata([panel.expected or 0] * 2)
-            axes.set_xlim(start.toordinal(), end.toordinal())
-            axes.xaxis.set_major_locator(self.FixedLocator(ticks))
-            # dates under the lowest panel of each column only
-            bottom = index + COLUMNS >= len(spec.panels)
-            axes.xaxis.set_major_formatter(self.FixedFormatter(labels if bottom else [""] * len(labels)))
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="svg", metadata={"Date": None})
-        return buffer.getvalue()
+    figure = _figure
+    height = figure_height(len(spec.panels))
+    figure.set_size_inches(WIDTH, height)
+    figure.clear()
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    axes.set_xlim(0, WIDTH)
+    axes.set_ylim(0, height)
+
+    start, end = date.fromisoformat(spec.start).toordinal(), date.fromisoformat(spec.end).toordinal()
+    levels = [level for level, _ in spec.scale]
+    low, high = min(levels) - 0.5, max(levels) + 0.5
+    rows = -(-len(spec.panels) // COLUMNS)
+    grid, frames, expected = [], [], []
+    points: dict[str, tuple[list[float], list[float]]] = {stream: ([], []) for stream in STREAMS}
+    for index, panel in enumerate(spec.panels):
+        row, column = divmod(index, COLUMNS)
+        x0 = LEFT + column * (PANEL_WIDTH + COLUMN_GAP)
+        y0 = height - TOP - (row + 1) * ROW_HEIGHT + (ROW_HEIGHT - PANEL_HEIGHT) - 0.05
+
+        def fx(day: int, x0: float = x0) -> float:
+            return x0 + PANEL_WIDTH * (day - start) / (end - start)
+
+        def fy(level: float, y0: float = y0) -> float:
+            return y0 + PANEL_HEIGHT * (level - low) / (high - low)
+
+        frames += [[(x0, y0), (x0, y0 + PANEL_HEIGHT)], [(x0, y0), (x0 + PANEL_WIDTH, y0)]]
+        for level, name in spec.scale:
+            grid.append([(x0, fy(level)), (x0 + PANEL_WIDTH, fy(level))])
+            if column == 0:
+                axes.text(x0 - 0.06, fy(level), f"{name} {level}", ha="right", va="center", fontsize=7)
+        axes.text(x0, y0 + PANEL_HEIGHT + 0.08, panel.title, fontsize=8, fontweight="bold")
+        if panel.expected is not None:
+            expected.append([(x0, fy(panel.expected)), (x0 + PANEL_WIDTH, fy(panel.expected))])
+        for stream, series in zip(STREAMS, panel.series):
+            xs, ys = points[stream]
+            xs += [fx(date.fromisoformat(day).toordinal()) for day, _ in series] + [math.nan]
+            ys += [fy(level) for _, level in series] + [math.nan]
+        if index + COLUMNS >= len(spec.panels):  # the lowest panel of its column carries the dates
+            for day in _ticks(date.fromordinal(start), date.fromordinal(end)):
+                x = fx(day.toordinal())
+                frames.append([(x, y0), (x, y0 - 0.04)])
+                if x <= x0 + PANEL_WIDTH - 0.3:  # a label at the right edge would run into the next panel
+                    axes.text(x, y0 - 0.07, day.strftime("%b %Y"), ha="center", va="top", fontsize=7)
+    axes.add_collection(LineCollection(grid, colors="#e3e3e3", linewidths=0.6))
+    axes.add_collection(LineCollection(frames, colors="#888888", linewidths=0.8))
+    axes.add_collection(LineCollection(expected, colors=EXPECTED_STYLE[1], linewidths=1, linestyles="--"))
+    for stream in STREAMS:
+        xs, ys = points[stream]
+        if not any(not math.isnan(x) for x in xs):
+            continue
+        _, colour, marker, style, fill = SERIES_STYLE[stream]
+        axes.plot(xs, ys, marker=marker, linestyle=style, color=colour, markersize=4.5, linewidth=1.5,
+                  fillstyle=fill, markeredgewidth=1.1, clip_on=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
 
 
-_canvases: dict[tuple, _Canvas] = {}
+_figure = None
 
 
 def _setup_matplotlib() -> None:
@@ -153,17 +173,6 @@ def _setup_matplotlib() -> None:
         "axes.spines.right": False,
         "axes.edgecolor": "#888888",
     })
-
-
-def draw(spec: ChartSpec) -> bytes:
-    """One rep's chart as SVG bytes."""
-    rows = max(1, -(-len(spec.panels) // COLUMNS))
-    shape = (rows, spec.scale)
-    if shape not in _canvases:
-        if not _canvases:
-            _setup_matplotlib()
-        _canvases[shape] = _Canvas(rows, spec.scale)
-    return _canvases[shape].draw(spec)
 
 
 def draw_all(specs: dict[str, ChartSpec], workers: int = 2, parallel_from: int = 16) -> dict[str, bytes]:

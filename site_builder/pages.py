@@ -14,7 +14,7 @@ from datetime import date
 
 from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
 from site_builder.cache import digest
-from site_builder.charts import SERIES_STYLE, ChartSpec, Panel, date_range
+from site_builder.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
 from site_builder.config import Config
 from site_builder.model import Framework, Record, Repository
 from site_builder.scope import Scope
@@ -505,7 +505,7 @@ class Gatherer:
         alt = (f"Levels over time for {rep.name or rep.id}, one panel per competency: "
                + "; ".join(f"{t['title']}: {t['summary']}" for t in tables))
         return {"src": rel(page, f"charts/{key}.svg"), "key": key, "alt": alt, "tables": tables,
-                "width": 760, "height": round(100 * (0.3 + 1.5 * -(-len(specs) // 2)))}
+                "width": round(100 * WIDTH), "height": round(100 * figure_height(len(specs)))}
 
     def session_page(self, record: Record, previous: Record | None, following: Record | None) -> None:
         page = session_url(record)
