@@ -60,7 +60,7 @@ def hugo_build(root: Path, work: Path) -> tuple[float, float] | None:
     hugo = shutil.which("hugo")
     if hugo is None:
         return None
-    site = work / "hugo"
+    site = work / f"hugo-{root.name}"
     (site / "content").mkdir(parents=True)
     (site / "hugo.toml").write_text('baseURL = "http://localhost/"\ntitle = "bench"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
     (site / "layouts" / "_default").mkdir(parents=True)

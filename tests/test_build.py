@@ -581,11 +581,25 @@ def test_rep_build_leaks_no_other_person_or_team(rep_site, sample_site):
 def test_team_build_leaks_no_other_team_or_its_people(team_site, sample_site):
     visible, teams = scope_visibility(team="cardio-north")
     forbidden = forbidden_strings(visible, teams)
-    members = {p for p in sample_people() if front_matter(REPO / f"records/people/{p}.md").get("team") == "cardio-north"}
+    members = {p for p in sample_people()
+               if front_matter(REPO / f"records/people/{p}.md").get("team") == "cardio-north"}
     sources = in_scope_sources(members, teams)
     found = leaks(team_site, forbidden, sources)
     assert not found, "\n".join(found[:30])
     assert leaks(sample_site, forbidden, sources, first_only=True)
+
+
+def test_rep_build_leaves_nothing_from_outside_its_scope_beside_the_site_either(rep_site):
+    """Whatever the build keeps beside its output folder (a cache, say) sits where that folder is
+    shared: it may not hold other people's records either."""
+    visible, teams = scope_visibility(rep="ana-ruiz")
+    forbidden = forbidden_strings(visible, teams)
+    sources = in_scope_sources({"ana-ruiz"}, set())
+    beside = {path.relative_to(rep_site.path.parent).as_posix(): path.read_bytes()
+              for path in sorted(rep_site.path.parent.rglob("*"))
+              if path.is_file() and not path.is_relative_to(rep_site.path)}
+    found = leaks(Site(rep_site.path.parent, beside), forbidden, sources)
+    assert not found, "\n".join(found[:30])
 
 
 def test_rep_build_holds_only_that_reps_pages(rep_site):
@@ -801,7 +815,8 @@ def test_images_in_records_are_not_images(safety_site):
 
 def test_links_in_notes_keep_their_attributes_escaped(safety_site):
     page = safety_site.pages[SAFETY_PAGE]
-    links = [dict(attrs) for tag, attrs in page.tags if tag == "a" and (dict(attrs).get("href") or "").startswith("https:")]
+    links = [dict(attrs) for tag, attrs in page.tags
+             if tag == "a" and (dict(attrs).get("href") or "").startswith("https:")]
     assert links, "the https link in the notes should stay a link"
     for link in links:
         assert set(link) <= {"href", "title", "rel"}, link
@@ -845,7 +860,8 @@ def test_cli_prints_one_summary_line(background, sample_site):
     assert len(lines) == 1, lines
     match = SUMMARY_LINE.match(lines[0])
     assert match, lines[0]
-    pages, written, unchanged, drawn, reused = (int(match[g]) for g in ("pages", "written", "unchanged", "drawn", "reused"))
+    pages, written, unchanged, drawn, reused = (
+        int(match[group]) for group in ("pages", "written", "unchanged", "drawn", "reused"))
     site = Path(background["cli1"].args[3])
     assert pages == len(html_pages(site))
     assert (written, unchanged) == (len(snapshot(site)), 0)
@@ -890,33 +906,54 @@ def test_charts_are_referenced_and_well_formed(sample_site):
 
 
 @pytest.fixture(scope="module")
-def incremental(sample_site, tmp_path_factory):
-    """A private copy of the sample records and a site built from them, for rebuilding."""
+def incremental(tmp_path_factory):
+    """A private copy of the sample records, a site built from them, and that site's files."""
     base = tmp_path_factory.mktemp("incremental")
     root = base / "repo"
     for folder in ("records", "frameworks"):
         shutil.copytree(REPO / folder, root / folder)
     shutil.copy(REPO / "coachsite.toml", root / "coachsite.toml")
     site = base / "site"
-    shutil.copytree(sample_site.path, site)  # the site of exactly these records, as built above
-    return root, site
+    result = build(BuildOptions(root=root, output=site, today=TODAY))
+    assert result.ok
+    return root, site, snapshot(site)
 
 
-def test_rebuild_with_nothing_changed_draws_and_writes_nothing(incremental, sample_site):
-    root, site = incremental
+def test_build_of_a_copy_of_the_records_is_byte_identical(incremental, sample_site):
+    """Same input, other files (another checkout, another machine): the same site, byte for byte,
+    including the marker file; nothing in the output may depend on file stamps or paths."""
+    assert_same_tree(sample_site.files, incremental[2], "build of the sample vs build of a copy of it")
+
+
+def test_rebuild_with_nothing_changed_draws_and_writes_nothing(incremental):
+    root, site, first = incremental
     before = inodes(site)
     result = build(BuildOptions(root=root, output=site, today=TODAY))
     assert result.ok
     assert result.charts_drawn == 0
-    assert result.charts_reused == len([n for n in sample_site.files if n.startswith("charts/")])
-    assert result.written.written == 0 and result.written.removed == 0
+    assert result.written is None or (result.written.written, result.written.removed) == (0, 0), result.written
     assert inodes(site) == before, "files were rewritten although nothing changed"
-    assert_same_tree(sample_site.files, snapshot(site), "rebuild with nothing changed")
+    assert_same_tree(first, snapshot(site), "rebuild with nothing changed")
     assert not leftovers(site.parent)
 
 
+def test_rebuild_of_a_copied_site_reuses_its_charts_and_rewrites_nothing(incremental, tmp_path):
+    """A site folder coachsite built, without whatever it keeps beside it: charts are still reused
+    and unchanged files kept."""
+    root, site, first = incremental
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    before = inodes(copy)
+    result = build(BuildOptions(root=root, output=copy, today=TODAY))
+    assert result.ok
+    assert result.charts_drawn == 0
+    assert result.written is None or (result.written.written, result.written.removed) == (0, 0), result.written
+    assert inodes(copy) == before, "files were rewritten although nothing changed"
+    assert_same_tree(first, snapshot(copy), "rebuild of a copied site")
+
+
 def test_one_changed_record_redraws_one_chart_and_equals_a_full_build(incremental, tmp_path):
-    root, site = incremental
+    root, site, _ = incremental
     charts_before = {n: d for n, d in snapshot(site).items() if n.startswith("charts/")}
     bump_rating(root / "records/sessions/ana-ruiz/2026-11-10-observed-call-riverside-pcn.md")
     # the rebuild runs as the CLI does, in a fresh process: a chart drawn alone must come out the
@@ -940,7 +977,7 @@ def test_one_changed_record_redraws_one_chart_and_equals_a_full_build(incrementa
 
 
 def test_changing_another_reps_record_redraws_only_that_chart(incremental):
-    root, site = incremental
+    root, site, _ = incremental
     before = snapshot(site)
     bump_rating(root / "records/sessions/tomasz-kowalski/2026-10-27-modelled-call-market-towns.md")
     result = build(BuildOptions(root=root, output=site, today=TODAY))
@@ -1044,7 +1081,7 @@ def test_templates_override_replaces_only_that_template(tmp_path):
             assert themed_files[name].decode().count(marker) == 1, name
             # everything else on the page is what the default templates make
             assert themed_files[name].decode().replace(f"{marker}\n", "", 1).encode() == plain_files[name], name
-        else:
+        elif name != MARKER:  # the marker may record what the site was built from
             assert themed_files[name] == plain_files[name], name
 
 
@@ -1095,6 +1132,62 @@ def test_pages_of_a_deleted_record_disappear(tmp_path):
     fresh = tmp_path / "fresh"
     assert build(BuildOptions(root=root, output=fresh, today=TODAY)).ok
     assert_same_tree(snapshot(fresh), rebuilt.files, "rebuild after a deletion vs full build")
+
+
+EDITED_RECORD = "records/sessions/ana/2025-06-10-call.md"
+
+
+def _edit(root: Path) -> str:
+    path = root / EDITED_RECORD
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("uniqueword-zebra", "uniqueword-yak"), encoding="utf-8")
+    return original
+
+
+def _assert_equals_full_build(root: Path, site: Path, fresh: Path, what: str) -> None:
+    assert build(BuildOptions(root=root, output=fresh, today=TODAY)).ok
+    assert_same_tree(snapshot(fresh), snapshot(site), what)
+
+
+def test_rebuild_after_an_older_site_was_restored_equals_a_full_build(tmp_path):
+    """The site folder replaced by an older copy of itself (a backup, a deploy branch checked out):
+    the next build must not keep that copy's pages for records that changed since."""
+    root = mini_repo(tmp_path / "repo")
+    site = tmp_path / "out" / "site"
+    assert build(BuildOptions(root=root, output=site, today=TODAY)).ok
+    shutil.copytree(site, tmp_path / "backup")
+    _edit(root)
+    assert build(BuildOptions(root=root, output=site, today=TODAY)).ok
+    assert "uniqueword-yak" in (site / "reps/ana/2025-06-10-call.html").read_text(encoding="utf-8")
+    shutil.rmtree(site)
+    shutil.copytree(tmp_path / "backup", site)
+
+    assert build(BuildOptions(root=root, output=site, today=TODAY)).ok
+    _assert_equals_full_build(root, site, tmp_path / "fresh", "rebuild over a restored older site vs full build")
+
+
+def test_rebuild_after_a_build_interrupted_after_its_swap_equals_a_full_build(tmp_path, monkeypatch):
+    """Ctrl-C right after the new site was swapped in, then the edit undone: the next build must
+    show the records as they are, not the interrupted build's pages."""
+    root = mini_repo(tmp_path / "repo")
+    site = tmp_path / "out" / "site"
+    assert build(BuildOptions(root=root, output=site, today=TODAY)).ok
+    original = _edit(root)
+    swap = write_module._swap
+
+    def swap_then_interrupt(staging, target):
+        swap(staging, target)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write_module, "_swap", swap_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        build(BuildOptions(root=root, output=site, today=TODAY))
+    monkeypatch.undo()
+    assert "uniqueword-yak" in (site / "reps/ana/2025-06-10-call.html").read_text(encoding="utf-8")
+    (root / EDITED_RECORD).write_text(original, encoding="utf-8")
+
+    assert build(BuildOptions(root=root, output=site, today=TODAY)).ok
+    _assert_equals_full_build(root, site, tmp_path / "fresh", "rebuild after an interrupted build vs full build")
 
 
 def _prepared_rebuild(tmp_path: Path) -> tuple[BuildOptions, Path, dict[str, bytes]]:
@@ -1217,7 +1310,8 @@ def test_refuses_to_build_into_the_records(tmp_path, output):
     assert sorted(p for p in tmp_path.rglob("*") if p.is_dir()) == folders
 
 
-@pytest.mark.parametrize("scope_args", [["--rep", "nobody"], ["--team", "nowhere"], ["--rep", "ana", "--team", "north"]])
+@pytest.mark.parametrize("scope_args", [["--rep", "nobody"], ["--team", "nowhere"],
+                                        ["--rep", "ana", "--team", "north"]])
 def test_unknown_or_double_scope_is_a_usage_error(tmp_path, scope_args):
     root = mini_repo(tmp_path / "repo")
     target = tmp_path / "site"
