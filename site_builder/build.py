@@ -16,7 +16,7 @@ from typing import Callable
 from markupsafe import Markup
 
 from site_builder import __version__
-from site_builder.cache import BuildCache, digest, load_cache, save_cache
+from site_builder.cache import BuildCache, digest, load_cache, save_cache, site_identity
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -97,11 +97,11 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
 
     check_target(options.output, options.root)
     today = resolve_today(options.today)
-    cache = load_cache(options.output) if options.incremental else BuildCache()
+    cache = load_cache(options.root, options.output) if options.incremental else BuildCache()
+    if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
+        cache = BuildCache(files=cache.files)  # another output folder: parse results still hold
     fingerprint = _fingerprint(options, today)
-    marker = options.output / MARKER
-    if options.incremental and cache.fingerprint == fingerprint and marker.is_file() \
-            and fingerprint in marker.read_text(encoding="utf-8", errors="replace"):
+    if options.incremental and cache.fingerprint == fingerprint:
         lap("fingerprint")
         return BuildResult(True, None, pages=len(cache.pages), seconds=time.perf_counter() - started,
                            timings=timings, unchanged=True)
@@ -145,12 +145,17 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
 
     reuse = tuple(sorted([page.path for page in site.pages if page.reuse]
                          + [f"charts/{key}.svg" for key in existing]))
-    stats = write_site(options.output, files, reuse=reuse, marker=f"fingerprint {fingerprint}\n")
+    cache.site = ()  # until the cache is saved below, it describes no folder
+    stats = write_site(options.output, files, reuse=reuse)
     lap("write")
     if options.incremental:
         cache.fingerprint = fingerprint
         cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
-        save_cache(options.output, cache)
+        cache.site = site_identity(options.output)
+        try:
+            save_cache(options.root, options.output, cache)
+        except OSError:
+            pass  # a read-only records checkout: the next build is simply a full one
         lap("cache")
     return BuildResult(True, checked, len(site.pages), len(to_render), len(drawn), len(existing), stats,
                        time.perf_counter() - started, timings)

@@ -1,9 +1,11 @@
 """The build cache: what the previous build of one output folder read and wrote.
 
-Kept in `.coachsite-cache/` beside the output folder (never inside it: it is not for publishing),
-it holds each input file's parse result by stamp, each page's input key, and a fingerprint of
-every input. It is only ever a shortcut: a missing, stale or unreadable cache means a full build,
-never a wrong one.
+Kept in the records repository's own `.coachsite-cache/` (never beside or inside the output: a
+scoped site may be shared with one rep, and the cache holds everyone's records), it holds each
+input file's parse result by stamp, each page's input key, a fingerprint of every input, and the
+identity of the output folder it describes. It is only ever a shortcut: a missing, stale or
+unreadable cache, or an output folder that is not the one the cache describes (restored from a
+backup, swapped by an interrupted build), means a full build, never a wrong one.
 """
 
 from __future__ import annotations
@@ -25,17 +27,28 @@ FORMAT = 1
 class BuildCache:
     fingerprint: str = ""
     files: dict = field(default_factory=dict)  # path -> (stamp, model object, diagnostics)
-    pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
+    pages: dict = field(default_factory=dict)  # output path -> (input key, chart key)
+    site: tuple[int, ...] = ()  # identity of the output folder the pages describe
 
 
-def cache_path(output: Path) -> Path:
+def site_identity(output: Path) -> tuple[int, ...]:
+    """The output folder's inode and modification time: another folder, or one changed by hand at
+    its top, is not the folder the cache describes."""
+    try:
+        info = os.stat(output)
+    except OSError:
+        return ()
+    return (info.st_dev, info.st_ino, info.st_mtime_ns)
+
+
+def cache_path(root: Path, output: Path) -> Path:
     output = Path(os.path.abspath(output))
     name = hashlib.sha256(str(output).encode()).hexdigest()[:16]
-    return output.parent / CACHE_DIR / f"build-{name}.pickle"
+    return Path(root) / CACHE_DIR / f"build-{name}.pickle"
 
 
-def load_cache(output: Path) -> BuildCache:
-    path = cache_path(output)
+def load_cache(root: Path, output: Path) -> BuildCache:
+    path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
             version, fmt, cache = pickle.load(handle)
@@ -46,8 +59,8 @@ def load_cache(output: Path) -> BuildCache:
     return BuildCache()
 
 
-def save_cache(output: Path, cache: BuildCache) -> None:
-    path = cache_path(output)
+def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
+    path = cache_path(root, output)
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():

@@ -13,11 +13,12 @@ import hashlib
 import io
 import json
 import math
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-CHART_STYLE_VERSION = "4"  # bump when drawing changes, so cached charts are redrawn
+CHART_STYLE_VERSION = "5"  # bump when drawing changes, so cached charts are redrawn
 COLUMNS = 2
 
 # Okabe–Ito colours: told apart with the common colour-vision deficiencies; markers differ too
@@ -152,8 +153,17 @@ def draw(spec: ChartSpec) -> bytes:
         axes.plot(xs, ys, marker=marker, linestyle=style, color=colour, markersize=4.5, linewidth=1.5,
                   fillstyle=fill, markeredgewidth=1.1, clip_on=False)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
+    return _strip_doctype(buffer.getvalue())
+
+
+# no date (determinism) and no addresses of outside sites in a chart of someone's development
+_NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>]*>\s*")
+
+
+def _strip_doctype(svg: bytes) -> bytes:
+    return _DOCTYPE.sub(b"", svg, count=1)
 
 
 _figure = None

@@ -12,6 +12,15 @@ from markupsafe import Markup, escape
 
 _md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
 _md.enable("table")
+_default_validate_link = _md.validateLink
+
+
+def _validate_link(url: str) -> bool:
+    # markdown-it lets data:image/... through; no data: URL may become a link in a record
+    return _default_validate_link(url) and not url.strip().lower().startswith("data:")
+
+
+_md.validateLink = _validate_link
 
 
 def _image_as_text(self, tokens, idx, options, env):

@@ -51,17 +51,17 @@ def _safe_relative(path: str) -> PurePosixPath:
     return relative
 
 
-def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (), marker: str = "") -> WriteStats:
+def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = ()) -> WriteStats:
     """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically."""
     target = Path(os.path.abspath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
     written = unchanged = 0
     try:
         made_dirs: set[PurePosixPath] = set()
         everything = dict(files)
-        everything[MARKER] = ("This folder was built by coachsite and is replaced on every build.\n"
-                              + marker).encode("utf-8")
+        everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
 
         def prepare(relative: PurePosixPath) -> Path:
             parent = relative.parent
@@ -101,11 +101,23 @@ def _count_files(folder: Path) -> int:
     return sum(len(names) for _, _, names in os.walk(folder))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _swap(staging: Path, target: Path) -> None:
+    """Put the staged site in place. If that fails halfway, the previous site goes back."""
     if not target.exists():
         os.rename(staging, target)
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rename(target, retired / "site")
-    os.rename(staging, target)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(retired / "site", target)
+        shutil.rmtree(retired, ignore_errors=True)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
