@@ -23,10 +23,76 @@ CACHE_DIR = ".coachsite-cache"
 FORMAT = 1
 
 
+class FileCache:
+    """Each input file's parse result by stamp, stored in one shard per folder, so a changed
+    record rewrites its rep's shard only, not the whole organisation's."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.entries: dict[str, tuple] = {}  # path -> (stamp, model object, diagnostics)
+        self.dirty: set[str] = set()
+        self.loaded_shards: set[str] = set()
+        if folder is not None and folder.is_dir():
+            for shard in sorted(folder.glob("*.pickle")):
+                try:
+                    with open(shard, "rb") as handle:
+                        version, fmt, entries = pickle.load(handle)
+                except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
+                    continue
+                if version == __version__ and fmt == FORMAT and isinstance(entries, dict):
+                    self.entries.update(entries)
+                    self.loaded_shards.add(shard.stem)
+
+    def get(self, path: str):
+        return self.entries.get(path)
+
+    def __setitem__(self, path: str, entry: tuple) -> None:
+        if self.entries.get(path) is not entry:
+            self.entries[path] = entry
+            self.dirty.add(_shard(path))
+
+    def retain(self, paths: set[str]) -> None:
+        """Forget files that are gone."""
+        for path in [p for p in self.entries if p not in paths]:
+            del self.entries[path]
+            self.dirty.add(_shard(path))
+
+    def save(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        shards: dict[str, dict] = {}
+        for path, entry in self.entries.items():
+            shard = _shard(path)
+            if shard in self.dirty or shard not in self.loaded_shards:
+                shards.setdefault(shard, {})[path] = entry
+        for shard in sorted(self.dirty - set(shards)):
+            (self.folder / f"{shard}.pickle").unlink(missing_ok=True)
+        for shard, entries in sorted(shards.items()):
+            _atomic_pickle(self.folder / f"{shard}.pickle", entries)
+            self.loaded_shards.add(shard)
+        self.dirty.clear()
+
+
+def _shard(path: str) -> str:
+    return hashlib.sha256(path.rsplit("/", 1)[0].encode()).hexdigest()[:16]
+
+
+def _atomic_pickle(path: Path, payload) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump((__version__, FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 @dataclass
 class BuildCache:
     fingerprint: str = ""
-    files: dict = field(default_factory=dict)  # path -> (stamp, model object, diagnostics)
+    files: FileCache = field(default_factory=FileCache)
     pages: dict = field(default_factory=dict)  # output path -> (input key, chart key)
     site: tuple[int, ...] = ()  # identity of the output folder the pages describe
 
@@ -48,31 +114,27 @@ def cache_path(root: Path, output: Path) -> Path:
 
 
 def load_cache(root: Path, output: Path) -> BuildCache:
+    """The previous build's cache for this output (parse results shared by every output)."""
+    files = FileCache(Path(root) / CACHE_DIR / "files")
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, cache = pickle.load(handle)
-        if version == __version__ and fmt == FORMAT and isinstance(cache, BuildCache):
-            return cache
+            version, fmt, (fingerprint, pages, site) = pickle.load(handle)
+        if version == __version__ and fmt == FORMAT:
+            return BuildCache(fingerprint, files, pages, site)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
-    return BuildCache()
+    return BuildCache(files=files)
 
 
 def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
-    path = cache_path(root, output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent / ".gitignore"
+    folder = Path(root) / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump((__version__, FORMAT, cache), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    cache.files.save()
+    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site))
 
 
 def digest(*parts: object) -> str:

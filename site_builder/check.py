@@ -57,18 +57,17 @@ def resolve_today(option: str | date | None = None) -> date:
 FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)
 
 
-def check(root: Path, today: date | None = None, file_cache: dict[str, FileResult] | None = None) -> Checked:
+def check(root: Path, today: date | None = None, file_cache=None) -> Checked:
     """Read and validate the records repository at root. Never raises on user data.
 
-    With `file_cache` (path -> result of the previous run), files whose stamp is unchanged are not
-    read again; the cache is updated in place. Rules across files always run on everything.
+    With `file_cache` (cache.FileCache: path -> result of the previous run), files whose stamp is
+    unchanged are not read again; the cache is updated in place. Rules across files always run on everything.
     """
     root = Path(root)
     today = today or resolve_today()
     config, config_problems = load_config(root)
     found, diagnostics = discover(root)
     items = []
-    fresh: dict[str, FileResult] = {}
     for item in found:
         current = stamp(root, item.path)
         cached = file_cache.get(item.path) if file_cache is not None else None
@@ -80,13 +79,13 @@ def check(root: Path, today: date | None = None, file_cache: dict[str, FileResul
             if source is not None:
                 model, model_problems = model_file(source)
                 problems = problems + model_problems
-        fresh[item.path] = (current, model, problems)
+        if file_cache is not None and (cached is None or cached[0] != current):
+            file_cache[item.path] = (current, model, problems)
         diagnostics = diagnostics + problems if problems else diagnostics
         if model is not None:
             items.append(model)
     if file_cache is not None:
-        file_cache.clear()
-        file_cache.update(fresh)
+        file_cache.retain({item.path for item in found})
     repository = assemble(items)
     rule_problems = validate(repository, config, today)
     diagnostics = sort_diagnostics(config_problems + diagnostics + rule_problems)

@@ -7,7 +7,7 @@ already a diagnostic); later stages skip what is None rather than guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 KINDS = ("coaching", "observed-call", "self-assessment", "manager-assessment",
@@ -140,7 +140,8 @@ class Record:
     body: str
     body_line: int
     where: dict[str, Where]
-    text: str = field(default="", repr=False, compare=False)  # the file as read, for approval digests
+    content_hash: str = ""  # sha256 of the file as read: a page showing it changes when it does
+    star: tuple[str, ...] = ()  # which STAR headings the notes have (observed calls)
 
     @property
     def stream(self) -> str | None:

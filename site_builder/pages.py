@@ -412,7 +412,7 @@ class Gatherer:
         person = self.repo.people[rep_id]
         title = rep.name or rep_id
         search = " ".join([title, rep_id, person.plan])
-        key = digest(self.context_key, page, tuple((r.path, r.text, r.status) for r in rep.records))
+        key = digest(self.context_key, page, tuple((r.path, r.content_hash) for r in rep.records))
         kept = self.reusable(page, key)
         if kept is not None:
             self.site.pages.append(Page(page, "rep.html", {}, title, search, "rep", key, True, kept[1]))
@@ -510,7 +510,7 @@ class Gatherer:
     def session_page(self, record: Record, previous: Record | None, following: Record | None) -> None:
         page = session_url(record)
         neighbours = tuple((r.path, r.kind, r.date) if r else None for r in (previous, following))
-        key = digest(self.context_key, page, record.path, record.text, neighbours)
+        key = digest(self.context_key, page, record.path, record.content_hash, neighbours)
         if self.reusable(page, key) is not None:
             title = self.session_title(record)
             self.site.pages.append(Page(page, "session.html", {}, title, self.session_search(record, title),

@@ -7,12 +7,14 @@ keys, ids and file names); rules that need several files (references, the method
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from datetime import date
 from typing import Callable, Iterable
 
 from site_builder.diagnostics import Diagnostic, error, warning
 from site_builder.load import SourceFile
+from site_builder.markdown_scan import star_headings
 from site_builder.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
                                 Framework, Level, Person, Record, Ref, Repository, Role, Team)
 from site_builder.yamlnodes import Node, describe
@@ -476,7 +478,9 @@ def read_session(source: SourceFile) -> tuple[Record, list[Diagnostic]]:
         approved_on=reader.date(values.get("approved_on"), "approved_on", optional=True),
         dispute=reader.text(values.get("dispute"), "dispute", optional=True),
         digest=reader.text(values.get("digest"), "digest", optional=True),
-        body=source.body, body_line=source.body_line, where=_where(front), text=source.digest_text,
+        body=source.body, body_line=source.body_line, where=_where(front),
+        content_hash=hashlib.sha256(source.digest_text.encode("utf-8")).hexdigest(),
+        star=tuple(sorted(star_headings(source.body))) if kind == "observed-call" else (),
     )
     return record, reader.diagnostics
 

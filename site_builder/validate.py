@@ -6,7 +6,6 @@ every rule runs (no short circuit), so a coach sees every problem at once. Rules
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterator
@@ -139,54 +138,11 @@ def rule_required_by_kind(ctx: Context) -> Iterator[Diagnostic]:
                           "a coaching session works on 1–2 focus competencies; add 'focus: [...]'")
 
 
-_ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
-_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
-
-
-def star_headings(markdown: str) -> set[str]:
-    """Which of Situation / Action / Result start a heading in the notes (code blocks don't count).
-
-    A line scanner for ATX (`## Situation`) and setext headings rather than a full Markdown parse:
-    this runs on every observed call at every check, and a parse costs ten times more.
-    """
-    found = set()
-    fence: str | None = None
-    previous = ""
-    for line in markdown.split("\n"):
-        line = _QUOTE.sub("", line)  # a heading inside a blockquote is still a heading
-        opening = _FENCE.match(line)
-        if fence is not None:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                    and not line.strip()[len(opening.group(1)):].strip():
-                fence = None
-            previous = ""
-            continue
-        if opening:
-            fence = opening.group(1)
-            previous = ""
-            continue
-        heading = None
-        atx = _ATX.fullmatch(line)
-        if atx:
-            heading = atx.group(1) or ""
-        elif _SETEXT.fullmatch(line) and previous.strip() and not previous.startswith("    "):
-            heading = previous.strip()
-        if heading is not None:
-            text = heading.strip().lower()
-            for word in STAR_HEADINGS:
-                if text.startswith(word.lower()):
-                    found.add(word)
-        previous = line
-    return found
-
-
 def rule_observed_call_star(ctx: Context) -> Iterator[Diagnostic]:
     for record in ctx.repository.records:
         if record.kind != "observed-call":
             continue
-        missing = [word for word in STAR_HEADINGS if word not in star_headings(record.body)]
+        missing = [word for word in STAR_HEADINGS if word not in record.star]
         if missing:
             yield error(record.path, record.body_line, 1, "missing-star",
                         f"an observed call's debrief needs the STAR headings; missing "

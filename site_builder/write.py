@@ -9,10 +9,13 @@ build here, and a link costs no data.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MARKER = ".coachsite-site"  # marks a folder as a site coachsite built, and may replace
 
@@ -44,57 +47,89 @@ def check_target(target: Path, root: Path | None = None) -> None:
                           f"refusing to replace it. Choose another folder with -o, or remove it yourself")
 
 
-def _safe_relative(path: str) -> PurePosixPath:
-    relative = PurePosixPath(path)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+_SAFE_PART = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _safe_relative(path: str) -> str:
+    """A relative path of plain names: nothing can point outside the site (ids are checked
+    before, this is the last line of defence)."""
+    parts = path.split("/")
+    if not parts or any(part in ("", ".", "..") or not _SAFE_PART.fullmatch(part) for part in parts):
         raise OutputError(f"refusing to write outside the site: {path!r}")
-    return relative
+    return path
+
+
+# Removing the previous site's tree costs as much as a small rebuild; a large one is removed by a
+# detached process after the swap, and leftovers of an interrupted build are removed next time.
+BACKGROUND_REMOVAL_FROM = 2000
 
 
 def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = ()) -> WriteStats:
     """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically."""
     target = Path(os.path.abspath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    _remove_leftovers(target)
+    staging = tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent)
     os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
+    old = str(target)
     written = unchanged = 0
     try:
-        made_dirs: set[PurePosixPath] = set()
+        made_dirs: set[str] = {""}
         everything = dict(files)
         everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
 
-        def prepare(relative: PurePosixPath) -> Path:
-            parent = relative.parent
+        def prepare(relative: str) -> str:
+            parent = relative.rpartition("/")[0]
             if parent not in made_dirs:
-                (staging / parent).mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.join(staging, parent), exist_ok=True)
                 made_dirs.add(parent)
-            return staging / relative
+            return os.path.join(staging, relative)
 
         for name in reuse:
             relative = _safe_relative(name)
-            os.link(target / relative, prepare(relative))
+            os.link(os.path.join(old, relative), prepare(relative))
             unchanged += 1
         for name in sorted(everything):
             relative = _safe_relative(name)
             data = everything[name]
             destination = prepare(relative)
-            previous = target / relative
+            previous = os.path.join(old, relative)
             try:
-                same = previous.stat().st_size == len(data) and previous.read_bytes() == data
+                same = os.stat(previous).st_size == len(data) and _read(previous) == data
             except OSError:
                 same = False
             if same:
                 os.link(previous, destination)
                 unchanged += 1
             else:
-                destination.write_bytes(data)
+                _write_file(destination, data)
                 written += 1
         removed = _count_files(target) - (len(everything) + len(reuse)) if target.exists() else 0
-        _swap(staging, target)
+        retired = _swap(Path(staging), target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if retired is not None:
+        _remove(retired, background=len(everything) + len(reuse) >= BACKGROUND_REMOVAL_FROM)
     return WriteStats(written, unchanged, max(removed, 0))
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Staging and retired folders of this target left by an interrupted build."""
+    for prefix in (f".{target.name}.new-", f".{target.name}.old-"):
+        for leftover in target.parent.glob(prefix + "*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _count_files(folder: Path) -> int:
@@ -107,11 +142,12 @@ def _umask() -> int:
     return mask
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Put the staged site in place. If that fails halfway, the previous site goes back."""
+def _swap(staging: Path, target: Path) -> Path | None:
+    """Put the staged site in place; returns the retired previous site's folder, to remove.
+    If the swap fails halfway, the previous site goes back."""
     if not target.exists():
         os.rename(staging, target)
-        return
+        return None
     retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rename(target, retired / "site")
     try:
@@ -120,4 +156,13 @@ def _swap(staging: Path, target: Path) -> None:
         os.rename(retired / "site", target)
         shutil.rmtree(retired, ignore_errors=True)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    return retired
+
+
+def _remove(retired: Path, background: bool) -> None:
+    if background:
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                          str(retired)], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import pathlib
 import posixpath
 import re
 import shutil
@@ -1202,16 +1201,16 @@ def _prepared_rebuild(tmp_path: Path) -> tuple[BuildOptions, Path, dict[str, byt
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
 def test_interrupted_write_leaves_the_previous_site_untouched(tmp_path, monkeypatch, error):
     options, site, before = _prepared_rebuild(tmp_path)
-    original = pathlib.Path.write_bytes
+    original = write_module._write_file
     calls = []
 
-    def failing_write_bytes(self, data):
-        calls.append(self)
+    def failing_write_file(path, data):
+        calls.append(path)
         if len(calls) == 4:
             raise error
-        return original(self, data)
+        return original(path, data)
 
-    monkeypatch.setattr(pathlib.Path, "write_bytes", failing_write_bytes)
+    monkeypatch.setattr(write_module, "_write_file", failing_write_file)
     with pytest.raises(type(error)):
         build(options)
     monkeypatch.undo()
