@@ -72,10 +72,9 @@ def _template_files(options: BuildOptions) -> tuple:
                  for path in sorted(Path(folder).rglob("*")) if path.is_file())
 
 
-def _fingerprint(options: BuildOptions, today: date) -> str:
+def _fingerprint(options: BuildOptions, today: date, found) -> str:
     """Every input of a build, by stamp: equal fingerprints mean an identical site."""
-    found, _ = discover(options.root)
-    inputs = tuple((item.path, stamp(options.root, item.path)) for item in found)
+    inputs = tuple((item.path, item.stamp) for item in found)
     return digest(__version__, today.isoformat(), options.scope, options.drafts, str(options.templates),
                   stamp(options.root, CONFIG_FILE), _template_files(options), inputs)
 
@@ -100,14 +99,15 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     cache = load_cache(options.root, options.output) if options.incremental else BuildCache()
     if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
         cache = BuildCache(files=cache.files)  # another output folder: parse results still hold
-    fingerprint = _fingerprint(options, today)
+    discovered = discover(options.root)
+    fingerprint = _fingerprint(options, today, discovered[0])
     if options.incremental and cache.fingerprint == fingerprint:
         lap("fingerprint")
         return BuildResult(True, None, pages=len(cache.pages), seconds=time.perf_counter() - started,
                            timings=timings, unchanged=True)
     lap("fingerprint")
 
-    checked = check(options.root, today, file_cache=cache.files)
+    checked = check(options.root, today, file_cache=cache.files, discovered=discovered)
     lap("check")
     if checked.errors:
         return BuildResult(False, checked, timings=timings)

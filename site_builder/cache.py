@@ -32,6 +32,13 @@ class FileCache:
         self.entries: dict[str, tuple] = {}  # path -> (stamp, model object, diagnostics)
         self.dirty: set[str] = set()
         self.loaded_shards: set[str] = set()
+        self.loaded = False  # read on first use: a build with nothing changed never needs it
+
+    def _load(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        folder = self.folder
         if folder is not None and folder.is_dir():
             for shard in sorted(folder.glob("*.pickle")):
                 try:
@@ -44,21 +51,24 @@ class FileCache:
                     self.loaded_shards.add(shard.stem)
 
     def get(self, path: str):
+        self._load()
         return self.entries.get(path)
 
     def __setitem__(self, path: str, entry: tuple) -> None:
+        self._load()
         if self.entries.get(path) is not entry:
             self.entries[path] = entry
             self.dirty.add(_shard(path))
 
     def retain(self, paths: set[str]) -> None:
         """Forget files that are gone."""
+        self._load()
         for path in [p for p in self.entries if p not in paths]:
             del self.entries[path]
             self.dirty.add(_shard(path))
 
     def save(self) -> None:
-        if self.folder is None:
+        if self.folder is None or not self.loaded:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, dict] = {}

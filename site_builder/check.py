@@ -57,19 +57,20 @@ def resolve_today(option: str | date | None = None) -> date:
 FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)
 
 
-def check(root: Path, today: date | None = None, file_cache=None) -> Checked:
+def check(root: Path, today: date | None = None, file_cache=None, discovered=None) -> Checked:
     """Read and validate the records repository at root. Never raises on user data.
 
     With `file_cache` (cache.FileCache: path -> result of the previous run), files whose stamp is
-    unchanged are not read again; the cache is updated in place. Rules across files always run on everything.
+    unchanged are not read again; the cache is updated in place. `discovered` is the result of
+    load.discover(root) when the caller already listed the files. Rules across files always run on everything.
     """
     root = Path(root)
     today = today or resolve_today()
     config, config_problems = load_config(root)
-    found, diagnostics = discover(root)
+    found, diagnostics = discovered if discovered is not None else discover(root)
     items = []
     for item in found:
-        current = stamp(root, item.path)
+        current = item.stamp or stamp(root, item.path)
         cached = file_cache.get(item.path) if file_cache is not None else None
         if cached is not None and cached[0] == current:
             model, problems = cached[1], cached[2]

@@ -144,6 +144,7 @@ def parse_file(data: bytes, path: str, kind: str) -> tuple[SourceFile | None, li
 class Found:
     path: str  # relative, '/'
     kind: str
+    stamp: tuple[int, ...] = ()  # see stamp(); taken while listing the folder
 
 
 def _skip(path: str, reason: str) -> Diagnostic:
@@ -158,7 +159,7 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     def walk(relative: str, depth: int):
         """Yield (relative path, is_dir) below `relative`, refusing symlinks."""
         try:
-            entries = sorted(os.scandir(root / relative), key=lambda e: e.name)
+            entries = sorted(os.scandir(os.path.join(root, relative)), key=lambda e: e.name)
         except OSError as exc:
             diagnostics.append(error(relative, 1, 1, "unreadable", f"cannot read folder: {exc.strerror}"))
             return
@@ -183,14 +184,14 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
                     diagnostics.append(_skip(rel, "editor leftover skipped (backup, swap or lock file); "
                                                   "it is not read as a record, delete it or ignore it in git"))
                 continue
-            yield rel, entry.is_dir(follow_symlinks=False), depth
+            yield rel, entry.is_dir(follow_symlinks=False), entry
 
     def expect(relative: str, kind: str, suffix: str, where: str):
-        for rel, is_dir, _ in walk(relative, 0):
+        for rel, is_dir, entry in walk(relative, 0):
             if is_dir:
                 diagnostics.append(_skip(rel, f"unexpected folder skipped: {where} holds only '*{suffix}' files"))
             elif rel.endswith(suffix):
-                found.append(Found(rel, kind))
+                found.append(Found(rel, kind, _entry_stamp(entry)))
             else:
                 diagnostics.append(_skip(rel, f"not a '{suffix}' file, skipped: {where} holds only '*{suffix}' files"))
 
@@ -248,10 +249,18 @@ def read_one(root: Path, item: Found) -> tuple[SourceFile | None, list[Diagnosti
     return parse_file(data, item.path, item.kind)
 
 
+def _entry_stamp(entry: os.DirEntry) -> tuple[int, ...]:
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return (-1,)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
 def stamp(root: Path, path: str) -> tuple[int, ...]:
     """What tells a file changed without reading it: size, times and inode (atomic saves change it)."""
     try:
-        info = os.stat(root / path)
+        info = os.stat(os.path.join(root, path))
     except OSError:
         return (-1,)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
