@@ -201,3 +201,10 @@ def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {counts['files']} files ({counts['sessions']} session records, {counts['reps']} reps, {counts['teams']} teams) to {directory}", err=True)
+
+
+# Commands of the authoring loop. Each block below is owned by one module; keep them apart.
+# --- new and schema commands ---
+# --- approve command ---
+# --- diff command ---
+# --- serve command ---
