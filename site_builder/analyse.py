@@ -330,8 +330,16 @@ def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) 
     )
 
 
+def _same_inputs(before: tuple, now: tuple) -> bool:
+    """The very same person, framework and record objects (a cache hands back the same objects
+    for unchanged files), and equal date and settings."""
+    (person, framework, today, config, records), (person2, framework2, today2, config2, records2) = before, now
+    return (person is person2 and framework is framework2 and today == today2 and config == config2
+            and len(records) == len(records2) and all(a is b for a, b in zip(records, records2)))
+
+
 def analyse(repository: Repository, today: date, config: Config, reps: list[str] | None = None,
-            teams: list[str] | None = None) -> Analysis:
+            teams: list[str] | None = None, memo: dict | None = None) -> Analysis:
     """The whole analysis. `repository` should hold only records without errors.
 
     `reps` and `teams` default to everyone being coached and every team (see scope.restrict).
@@ -341,8 +349,18 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
         by_rep.setdefault(record.rep, []).append(record)
     rep_list = rep_ids(repository) if reps is None else reps
     team_list = sorted(repository.teams) if teams is None else teams
-    rep_results = {rep_id: analyse_rep(repository, repository.people[rep_id], by_rep.get(rep_id, []), today,
-                                       config) for rep_id in rep_list}
+    rep_results = {}
+    for rep_id in rep_list:
+        person, records = repository.people[rep_id], by_rep.get(rep_id, [])
+        framework = repository.framework_of(person)
+        inputs = (person, framework, today, config, records)
+        cached = memo.get(rep_id) if memo is not None else None
+        if cached is not None and _same_inputs(cached[0], inputs):
+            rep_results[rep_id] = cached[1]
+            continue
+        rep_results[rep_id] = analyse_rep(repository, person, records, today, config)
+        if memo is not None:
+            memo[rep_id] = (inputs, rep_results[rep_id])
     team_results = {team_id: analyse_team(repository, team_id, list(rep_results.values()))
                     for team_id in team_list}
     return Analysis(today, rep_results, team_results)

@@ -79,6 +79,14 @@ def _fingerprint(options: BuildOptions, today: date, found) -> str:
                   stamp(options.root, CONFIG_FILE), _template_files(options), inputs)
 
 
+def context_key(options: BuildOptions, today: date, checked: Checked, prepared) -> str:
+    """Everything outside a rep's own records that a rep or session page shows."""
+    repository = prepared.repository
+    return digest(__version__, today.isoformat(), options.scope, options.drafts, repr(checked.config),
+                  _template_files(options), repr(sorted(repository.frameworks.items())),
+                  repr(sorted(repository.teams.items())), repr(sorted(repository.people.items())))
+
+
 def build(options: BuildOptions, progress: Callable | None = None) -> BuildResult:
     """Build the site. Returns ok=False without touching the output when the records have errors.
 
@@ -113,13 +121,10 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
         return BuildResult(False, checked, timings=timings)
     prepared = prepare(checked, options.scope, drafts=options.drafts)
     lap("analyse")
-    context_key = digest(__version__, today.isoformat(), options.scope, options.drafts, repr(checked.config),
-                         _template_files(options), repr(sorted(prepared.repository.frameworks.items())),
-                         repr(sorted(prepared.repository.teams.items())),
-                         repr(sorted(prepared.repository.people.items())))
+    key = context_key(options, today, checked, prepared)
     previous = {path: kept for path, kept in cache.pages.items() if (options.output / path).is_file()}
     site = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
-                    context_key=context_key if options.incremental else "", previous=previous).gather()
+                    context_key=key if options.incremental else "", previous=previous).gather()
     lap("gather")
 
     charts_kept = {page.chart for page in site.pages if page.reuse and page.chart}

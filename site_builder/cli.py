@@ -207,4 +207,74 @@ def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
 # --- new and schema commands ---
 # --- approve command ---
 # --- diff command ---
+@main.command("diff")
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@click.option("--root", default=".", callback=_root, metavar="DIR",
+              help="The records repository (default: here); any folder of a git working tree.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              help="text: for the terminal; markdown: a pull-request comment; json: for tools.")
+@today_option
+def diff_command(base: str, head: str, root: Path, output_format: str, today: date) -> None:
+    """What the change from BASE to HEAD (git revisions; HEAD by default) does to the records.
+
+    Records added, changed and removed per rep, the ratings that changed, what that does to each
+    rep's current level, trend and gap, and the problems it introduces or fixes. Reads the revisions
+    with git; never touches the working tree. Exit 1 when the change introduces errors.
+    """
+    from site_builder.diff import FORMATS, DiffError, diff
+
+    try:
+        report = diff(root, base, head, today)
+    except DiffError as exc:
+        click.echo(f"coachsite: {exc}", err=True)
+        sys.exit(2)
+    click.echo(FORMATS[output_format](report), nl=False)
+    sys.exit(1 if report.introduced_errors else 0)
+
 # --- serve command ---
+@main.command("serve")
+@root_argument
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@scope_options
+@click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="A folder of templates overriding any of the default ones.")
+@click.option("--today", metavar="YYYY-MM-DD", default=None,
+              help="The build date (default: SOURCE_DATE_EPOCH, else the system date, read at each rebuild).")
+def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool,
+                  templates: Path | None, today: str | None) -> None:
+    """Preview the site at http://127.0.0.1:PORT/, rebuilding and reloading on every save."""
+    from site_builder.build import BuildOptions
+    from site_builder.scope import Scope, ScopeError
+    from site_builder.serve import serve
+
+    if rep and team:
+        raise click.UsageError("give --rep or --team, not both")
+    day = _today(None, None, today) if today else None
+    options = BuildOptions(root=root, output=root / "_site", today=day, scope=Scope(rep=rep, team=team),
+                           drafts=drafts, templates=templates)
+
+    def ready(server, site) -> None:
+        host, bound = server.server_address[:2]
+        click.echo(f"serving http://{host}:{bound}/ — watching {root}; Ctrl-C to stop", err=True)
+
+    def on_rebuild(result) -> None:
+        if result.errors:
+            click.echo(f"{len(result.errors)} error(s); the browser shows them over the last good site:", err=True)
+            for diagnostic in result.errors[:20]:
+                click.echo(f"  {diagnostic}", err=True)
+        else:
+            click.echo(f"rebuilt in {result.seconds * 1000:.0f} ms ({result.changed_files} file(s) changed)", err=True)
+
+    try:
+        serve(options, port=port, ready=ready, on_rebuild=on_rebuild)
+    except ScopeError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        click.echo(f"coachsite: cannot serve on 127.0.0.1:{port}: {exc.strerror}; try another --port "
+                   f"(0 picks a free one)", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)

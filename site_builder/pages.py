@@ -400,6 +400,15 @@ class Gatherer:
                 "established": bool(status.established), "href": rel(page, rep_url(rep.id)),
                 "label": ", ".join(words)}
 
+    def rep_key(self, rep_id: str) -> str:
+        """Everything a rep page shows: the rep's records and what context_key covers."""
+        records = self.analysis.reps[rep_id].records
+        return digest(self.context_key, rep_url(rep_id), tuple((r.path, r.content_hash) for r in records))
+
+    def session_key(self, record: Record, previous: Record | None, following: Record | None) -> str:
+        neighbours = tuple((r.path, r.kind, r.date) if r else None for r in (previous, following))
+        return digest(self.context_key, session_url(record), record.path, record.content_hash, neighbours)
+
     def reusable(self, page: str, key: str) -> tuple[str, str | None] | None:
         if not self.context_key:
             return None
@@ -412,7 +421,7 @@ class Gatherer:
         person = self.repo.people[rep_id]
         title = rep.name or rep_id
         search = " ".join([title, rep_id, person.plan])
-        key = digest(self.context_key, page, tuple((r.path, r.content_hash) for r in rep.records))
+        key = self.rep_key(rep_id)
         kept = self.reusable(page, key)
         if kept is not None:
             self.site.pages.append(Page(page, "rep.html", {}, title, search, "rep", key, True, kept[1]))
@@ -509,8 +518,7 @@ class Gatherer:
 
     def session_page(self, record: Record, previous: Record | None, following: Record | None) -> None:
         page = session_url(record)
-        neighbours = tuple((r.path, r.kind, r.date) if r else None for r in (previous, following))
-        key = digest(self.context_key, page, record.path, record.content_hash, neighbours)
+        key = self.session_key(record, previous, following)
         if self.reusable(page, key) is not None:
             title = self.session_title(record)
             self.site.pages.append(Page(page, "session.html", {}, title, self.session_search(record, title),

@@ -18,8 +18,11 @@ class Prepared:
     scope: Scope
 
 
-def prepare(checked: Checked, scope: Scope = Scope(), drafts: bool = False) -> Prepared:
-    """Scope and analyse what was checked. Raises ScopeError for an unknown rep or team."""
+def prepare(checked: Checked, scope: Scope = Scope(), drafts: bool = False, memo: dict | None = None) -> Prepared:
+    """Scope and analyse what was checked. Raises ScopeError for an unknown rep or team.
+
+    `memo` (kept by a long-running caller such as serve) lets reps whose inputs are the very
+    same objects as last time keep their analysis."""
     sound = checked.sound_repository()
     # session files with errors, whether or not they could be read as a record at all
     left_out = tuple(sorted({d.path for d in checked.errors
@@ -27,5 +30,5 @@ def prepare(checked: Checked, scope: Scope = Scope(), drafts: bool = False) -> P
     if not drafts:
         sound = replace(sound, records=tuple(r for r in sound.records if r.status != "draft"))
     repository, reps, teams = restrict(sound, scope)
-    analysis = analyse(repository, checked.today, checked.config, reps=reps, teams=teams)
+    analysis = analyse(repository, checked.today, checked.config, reps=reps, teams=teams, memo=memo)
     return Prepared(repository, analysis, left_out, scope)

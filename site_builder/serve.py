@@ -1,0 +1,471 @@
+"""The serve command: a live preview. Watches the records, rebuilds what changed, reloads the page.
+
+Nothing is written to disk: the parsed records, their analysis and the rendered pages stay in
+memory. A rebuild re-reads only files whose stamp changed, re-analyses only reps whose records
+changed, and renders a page only when a browser asks for it (and again only when its inputs
+changed), so a save shows in the browser in a fraction of a second even with thousands of records.
+While the records have errors the last good site stays up with an overlay listing each problem.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from markupsafe import escape
+
+from site_builder.build import BuildOptions, context_key, notes_html
+from site_builder.cache import FileCache
+from site_builder.charts import ChartSpec, draw
+from site_builder.check import Checked, check, resolve_today
+from site_builder.config import CONFIG_FILE
+from site_builder.diagnostics import Diagnostic
+from site_builder.export import ratings_csv, summary_json
+from site_builder.load import _EDITOR_LEFTOVER, discover
+from site_builder.model import Record
+from site_builder.pages import (Gatherer, SiteModel, competency_url, framework_url, rep_url, search_entries,
+                                session_url, team_url)
+from site_builder.pipeline import Prepared, prepare
+from site_builder.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, default_templates, environment, \
+    render_page, search_index_script
+
+LIVE_PREFIX = "/__coachsite/"
+DEBOUNCE_SECONDS = 0.08  # one save is a burst of events (temp file, rename, chmod): wait for quiet
+MAX_WAIT_SECONDS = 1.0  # but never longer than this behind a stream of saves
+HEARTBEAT_SECONDS = 15.0
+
+LIVE_SCRIPT = b"""// coachsite serve: reload this page when the records change (Server-Sent Events, same origin).
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var shown = me ? me.getAttribute("data-generation") : null;
+  var events = new EventSource("/__coachsite/events");
+  events.addEventListener("generation", function (event) {
+    if (shown !== null && event.data !== shown) { window.location.reload(); }
+  });
+})();
+"""
+
+
+@dataclass
+class _Good:
+    """The last build of the records without errors: what pages are made of."""
+
+    checked: Checked
+    prepared: Prepared
+    gatherer: Gatherer
+    context_key: str
+    routes: dict[str, tuple[str, tuple]]  # page path -> (kind, arguments)
+
+
+@dataclass
+class RebuildResult:
+    seconds: float
+    errors: list[Diagnostic]
+    generation: int
+    changed_files: int = 0
+
+
+@dataclass
+class LiveSite:
+    """The site of one records root, kept in memory and rebuilt on demand."""
+
+    options: BuildOptions
+    files: FileCache = field(default_factory=FileCache)
+    generation: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+    good: _Good | None = None
+
+    def __post_init__(self) -> None:
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.keyed: dict[str, tuple[str, bytes]] = {}  # page -> (input key, bytes): survives rebuilds
+        self.current: dict[str, bytes] = {}  # every other page and export: valid for one generation
+        self.charts: dict[str, ChartSpec] = {}
+        self.drawn: dict[str, bytes] = {}
+        self.memo: dict = {}  # per-rep analysis of unchanged reps
+        self.env = None
+        self.env_stamp: tuple = ()
+
+    # --- rebuilding ---
+
+    def rebuild(self) -> RebuildResult:
+        """Re-read what changed and make it the site served from now on."""
+        started = time.perf_counter()
+        options = self.options
+        today = resolve_today(options.today)
+        before = dict(self.files.entries)
+        checked = check(options.root, today, file_cache=self.files, discovered=discover(options.root))
+        changed = sum(1 for path, entry in self.files.entries.items() if before.get(path) is not entry)
+        changed += len(set(before) - set(self.files.entries))
+        good = None
+        if not checked.errors:
+            prepared = prepare(checked, options.scope, drafts=options.drafts, memo=self.memo)
+            key = context_key(options, today, checked, prepared)
+            gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
+                                context_key=key)
+            good = _Good(checked, prepared, gatherer, key, _routes(prepared))
+        templates = _template_stamp(options)
+        with self.lock:
+            if templates != self.env_stamp:
+                self.env, self.env_stamp = environment(options.templates), templates
+                self.keyed.clear()
+            self.errors = list(checked.errors)
+            if good is not None:
+                self.good = good
+            self.current = {}
+            self.generation += 1
+            self.changed.notify_all()
+            return RebuildResult(time.perf_counter() - started, self.errors, self.generation, changed)
+
+    # --- serving ---
+
+    def get(self, path: str) -> tuple[bytes, str] | None:
+        """The bytes and content type of a page or file of the site, or None."""
+        with self.lock:
+            if path.startswith("assets/") and path[len("assets/"):] in ASSETS:
+                return asset_bytes(self.options.templates, path[len("assets/"):]), _type(path)
+            if path.startswith("charts/"):
+                return self._chart(path)
+            if self.good is None:
+                return (self._page_without_site(), "text/html; charset=utf-8") if path.endswith(".html") else None
+            if path in self.current:
+                return self.current[path], _type(path)
+            produced = self._produce(path)
+            if produced is None:
+                return None
+            if path.endswith(".html"):
+                produced = self._live(produced)
+            self.current[path] = produced
+            return produced, _type(path)
+
+    def _produce(self, path: str) -> bytes | None:
+        good = self.good
+        assert good is not None
+        if path == "assets/search-index.js":
+            return search_index_script(search_entries(self._whole_site()))
+        if path == "data/summary.json":
+            return summary_json(good.prepared.analysis).encode("utf-8")
+        if path == "data/ratings.csv":
+            return ratings_csv(good.prepared.repository, good.prepared.repository.records).encode("utf-8")
+        route = good.routes.get(path)
+        if route is None:
+            return None
+        kind, arguments = route
+        key = None
+        if kind == "session":
+            key = good.gatherer.session_key(*arguments)
+        elif kind == "rep":
+            key = good.gatherer.rep_key(*arguments)
+        if key is not None and path in self.keyed and self.keyed[path][0] == key:
+            return self.keyed[path][1]
+        good.gatherer.site = SiteModel()
+        getattr(good.gatherer, _METHODS[kind])(*arguments)
+        page = good.gatherer.site.pages[-1]
+        self.charts.update(good.gatherer.site.charts)
+        html = render_page(self.env, page)
+        if key is not None:
+            self.keyed[path] = (key, html)
+        return html
+
+    def _whole_site(self) -> SiteModel:
+        """Every page's title and search text; rep and session pages without their contexts."""
+        good = self.good
+        assert good is not None
+        gatherer = good.gatherer
+        skipping = Gatherer(gatherer.repo, gatherer.analysis, gatherer.config, gatherer.scope, notes_html,
+                            context_key=good.context_key)
+        skipping.reusable = lambda page, key: (key, None)  # type: ignore[method-assign] # titles suffice
+        return skipping.gather()
+
+    def _chart(self, path: str) -> tuple[bytes, str] | None:
+        key = path[len("charts/"):].removesuffix(".svg")
+        if key not in self.drawn:
+            spec = self.charts.get(key)
+            if spec is None:
+                return None
+            self.drawn[key] = draw(spec)
+        return self.drawn[key], "image/svg+xml"
+
+    def _live(self, html: bytes) -> bytes:
+        """The served page: allowed to open the live-reload connection, with the error overlay."""
+        text = html.decode("utf-8")
+        policy = CONTENT_SECURITY_POLICY.replace("'", "&#39;")
+        text = text.replace(policy, policy.replace("default-src &#39;none&#39;;",
+                                                   "default-src &#39;none&#39;; connect-src &#39;self&#39;;"), 1)
+        script = (f'<script src="{LIVE_PREFIX}live.js" data-generation="{self.generation}"></script>\n')
+        text = text.replace("</body>", script + "</body>", 1)
+        if self.errors:
+            text = text.replace("<body>", "<body>\n" + overlay(self.errors), 1)
+        return text.encode("utf-8")
+
+    def _page_without_site(self) -> bytes:
+        body = overlay(self.errors) if self.errors else "<p>Building…</p>"
+        return self._live(
+            (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+             f'<meta http-equiv="Content-Security-Policy" content="{escape(CONTENT_SECURITY_POLICY)}">\n'
+             f"<title>coachsite</title>\n</head>\n<body>\n<main>{body}</main>\n</body>\n</html>\n").encode("utf-8"))
+
+    def wait_for_change(self, generation: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != generation, timeout=timeout)
+            return self.generation
+
+
+_METHODS = {"home": "home", "framework": "framework_page", "competency": "competency_page",
+            "team": "team_page", "rep": "rep_page", "session": "session_page", "search": "search_page"}
+
+
+def _routes(prepared: Prepared) -> dict[str, tuple[str, tuple]]:
+    """Which page lives at which path, and what makes it."""
+    analysis, repository = prepared.analysis, prepared.repository
+    routes: dict[str, tuple[str, tuple]] = {"index.html": ("home", ()), "search.html": ("search", ())}
+    for framework in repository.frameworks.values():
+        routes[framework_url(framework.id)] = ("framework", (framework,))
+        for competency in framework.competencies:
+            routes[competency_url(framework.id, competency)] = ("competency", (framework, competency))
+    for team_id in analysis.teams:
+        routes[team_url(team_id)] = ("team", (team_id,))
+    for rep_id, rep in analysis.reps.items():
+        routes[rep_url(rep_id)] = ("rep", (rep_id,))
+        records: tuple[Record, ...] = rep.records
+        for index, record in enumerate(records):
+            previous = records[index - 1] if index else None
+            following = records[index + 1] if index + 1 < len(records) else None
+            routes[session_url(record)] = ("session", (record, previous, following))
+    return routes
+
+
+def overlay(errors: list[Diagnostic]) -> str:
+    """The list of problems shown over every page until they are fixed (escaped: it quotes records)."""
+    items = "\n".join(f"<li><code>{escape(d.path)}:{d.line}:{d.column}</code> {escape(d.message)} "
+                      f"<span class=\"code\">[{escape(d.code)}]</span></li>" for d in errors[:200])
+    more = f"<p>… and {len(errors) - 200} more.</p>" if len(errors) > 200 else ""
+    return (f'<section id="coachsite-errors" class="error-overlay" role="alert" aria-labelledby="coachsite-errors-title">'
+            f'<h2 id="coachsite-errors-title">{len(errors)} error{"" if len(errors) == 1 else "s"} in the records — '
+            f"showing the last good version until they are fixed</h2><ol>{items}</ol>{more}</section>")
+
+
+def _type(path: str) -> str:
+    if path.endswith(".html"):
+        return "text/html; charset=utf-8"
+    if path.endswith(".js"):
+        return "text/javascript; charset=utf-8"
+    if path.endswith(".css"):
+        return "text/css; charset=utf-8"
+    if path.endswith(".csv"):
+        return "text/csv; charset=utf-8"
+    if path.endswith(".json"):
+        return "application/json"
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def _template_stamp(options: BuildOptions) -> tuple:
+    folders = [default_templates()] + ([Path(options.templates)] if options.templates else [])
+    stamps = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                info = path.stat()
+                stamps.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(stamps)
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+def make_handler(site: LiveSite) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "coachsite"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: the terminal shows rebuilds
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            path = unquote(urlsplit(self.path).path)
+            if path == LIVE_PREFIX + "live.js":
+                return self._send(LIVE_SCRIPT, "text/javascript; charset=utf-8")
+            if path == LIVE_PREFIX + "events":
+                return self._events()
+            if path == "/favicon.ico":  # browsers ask; the site has none
+                return self._send(b"", "image/x-icon", HTTPStatus.NO_CONTENT)
+            relative = posixpath.normpath(path).lstrip("/")
+            if relative in ("", "."):
+                relative = "index.html"
+            elif path.endswith("/"):
+                relative += "/index.html"
+            if relative.startswith("..") or "\x00" in relative:
+                return self._send(b"not found\n", "text/plain; charset=utf-8", HTTPStatus.NOT_FOUND)
+            found = site.get(relative)
+            if found is None:
+                return self._send(b"<!DOCTYPE html><title>Not found</title><p>No such page in this site.</p>\n",
+                                  "text/html; charset=utf-8", HTTPStatus.NOT_FOUND)
+            self._send(*found)
+
+        def _send(self, body: bytes, content_type: str, status: HTTPStatus = HTTPStatus.OK) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self) -> None:
+            """Server-Sent Events: the current generation now, then every new one."""
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            generation = site.generation
+            try:
+                self.wfile.write(f"event: generation\ndata: {generation}\n\n".encode())
+                self.wfile.flush()
+                while not getattr(self.server, "stopping", False):
+                    now = site.wait_for_change(generation, HEARTBEAT_SECONDS)
+                    if now == generation:
+                        self.wfile.write(b": still here\n\n")
+                    else:
+                        generation = now
+                        self.wfile.write(f"event: generation\ndata: {generation}\n\n".encode())
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                pass
+
+    return Handler
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def shutdown(self) -> None:
+        self.stopping = True
+        super().shutdown()
+
+
+# --- watching -----------------------------------------------------------------------------------
+
+class Rebuilder:
+    """Collects file events, waits for a quiet moment, rebuilds once per burst, in one thread."""
+
+    def __init__(self, site: LiveSite, on_rebuild: Callable[[RebuildResult], None] | None = None):
+        self.site = site
+        self.on_rebuild = on_rebuild
+        self.pending = threading.Event()
+        self.first_event = 0.0
+        self.last_event = 0.0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="coachsite-rebuild", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.pending.set()
+        self.thread.join(timeout=5)
+
+    def notice(self) -> None:
+        now = time.monotonic()
+        if not self.pending.is_set():
+            self.first_event = now
+        self.last_event = now
+        self.pending.set()
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            self.pending.wait()
+            if self.stopped.is_set():
+                return
+            while True:  # debounce: quiet for DEBOUNCE_SECONDS, or MAX_WAIT_SECONDS since the first event
+                now = time.monotonic()
+                quiet = now - self.last_event
+                if quiet >= DEBOUNCE_SECONDS or now - self.first_event >= MAX_WAIT_SECONDS:
+                    break
+                time.sleep(DEBOUNCE_SECONDS - quiet)
+            self.pending.clear()
+            try:
+                result = self.site.rebuild()
+            except Exception as exc:  # noqa: BLE001 - the server keeps serving the last good site
+                result = RebuildResult(0.0, [], self.site.generation)
+                print(f"coachsite: rebuild failed: {exc}", flush=True)
+            if self.on_rebuild:
+                self.on_rebuild(result)
+
+
+CHANGES = frozenset(["created", "modified", "moved", "deleted", "closed"])
+
+
+def relevant(path: str) -> bool:
+    """Whether a file event in a watched folder can change the site (editor leftovers cannot)."""
+    name = posixpath.basename(path.replace("\\", "/"))
+    if _EDITOR_LEFTOVER.fullmatch(name) or name.startswith(".#"):
+        return False
+    return True
+
+
+def watch(site: LiveSite, rebuilder: Rebuilder):
+    """Start watchdog on the folders whose files make the site."""
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    root = Path(site.options.root)
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if event.event_type not in CHANGES:
+                return  # our own reads show up as opened / closed_no_write
+            paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
+            if any(relevant(str(p)) for p in paths):
+                rebuilder.notice()
+
+    class SettingsHandler(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if event.event_type not in CHANGES:
+                return
+            paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
+            if any(posixpath.basename(str(p)) == CONFIG_FILE for p in paths):
+                rebuilder.notice()
+
+    observer = Observer()
+    for folder in ("records", "frameworks"):
+        if (root / folder).is_dir():
+            observer.schedule(Handler(), str(root / folder), recursive=True)
+    for folder in [default_templates()] + ([Path(site.options.templates)] if site.options.templates else []):
+        observer.schedule(Handler(), str(folder), recursive=True)
+    observer.schedule(SettingsHandler(), str(root), recursive=False)
+    observer.start()
+    return observer
+
+
+def serve(options: BuildOptions, port: int = 8000, host: str = "127.0.0.1",
+          ready: Callable[[Server, LiveSite], None] | None = None,
+          on_rebuild: Callable[[RebuildResult], None] | None = None) -> None:
+    """Build, serve on host:port (port 0: any free port), watch and rebuild until interrupted."""
+    site = LiveSite(options)
+    first = site.rebuild()
+    if on_rebuild:
+        on_rebuild(first)
+    server = Server((host, port), make_handler(site))
+    rebuilder = Rebuilder(site, on_rebuild)
+    rebuilder.start()
+    observer = watch(site, rebuilder)
+    if ready:
+        ready(server, site)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        observer.stop()
+        rebuilder.stop()
+        server.server_close()
+        observer.join(timeout=5)
