@@ -20,7 +20,7 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 1
+FORMAT = 2
 
 
 class FileCache:

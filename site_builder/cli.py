@@ -205,7 +205,146 @@ def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
 
 # Commands of the authoring loop. Each block below is owned by one module; keep them apart.
 # --- new and schema commands ---
+def _optional_date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    from site_builder.new import NewError, parse_date
+    try:
+        return parse_date(value)
+    except NewError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+root_option = click.option("--root", default=".", callback=_root, metavar="DIR",
+                           help="The records repository (default: here).")
+
+
+def _refused(exc: Exception) -> None:
+    """A refused `new`: the reason on stderr, exit 1, nothing written."""
+    click.echo(f"coachsite: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.group("new")
+def new_group() -> None:
+    """Write a new record from a template: a draft session, a person or a team.
+
+    Prints the path written. Never overwrites a file; every file it writes passes `coachsite check`.
+    """
+
+
+@new_group.command("session")
+@click.argument("rep")
+@click.option("--kind", required=True, metavar="KIND",
+              help="coaching, observed-call, manager-assessment, self-assessment, review-360, "
+                   "customer-survey or knowledge-test.")
+@click.option("--date", "session_date", callback=_optional_date, metavar="YYYY-MM-DD",
+              help="The session date (default: today).")
+@click.option("--focus", metavar="C1,C2",
+              help="Focus competency ids, comma-separated (default: the focus of the last session).")
+@root_option
+@today_option
+def new_session_command(rep: str, kind: str, session_date: date | None, focus: str | None, root: Path,
+                        today: date) -> None:
+    """A draft session record for REP, written to records/sessions/REP/DATE-KIND.md."""
+    from site_builder.new import NewError, new_session
+
+    competencies = None if focus is None else [c.strip() for c in focus.split(",") if c.strip()]
+    try:
+        path = new_session(root, rep, kind, today, date=session_date, focus=competencies)
+    except (NewError, OSError) as exc:
+        _refused(exc)
+    click.echo(str(path))
+
+
+@new_group.command("rep")
+@click.argument("rep_id", metavar="ID")
+@click.option("--team", required=True, metavar="TEAM", help="The team id.")
+@click.option("--role", required=True, metavar="ROLE", help="A role id of the team's framework.")
+@click.option("--name", required=True, help="The person's name, accents and all.")
+@click.option("--joined", callback=_optional_date, metavar="YYYY-MM-DD", help="Default: today.")
+@root_option
+@today_option
+def new_rep_command(rep_id: str, team: str, role: str, name: str, joined: date | None, root: Path,
+                    today: date) -> None:
+    """A person with a development-plan skeleton, written to records/people/ID.md."""
+    from site_builder.new import NewError, new_rep
+
+    try:
+        path = new_rep(root, rep_id, team, role, name, today, joined=joined)
+    except (NewError, OSError) as exc:
+        _refused(exc)
+    click.echo(str(path))
+
+
+@new_group.command("team")
+@click.argument("team_id", metavar="ID")
+@click.option("--name", required=True, help="The team's name.")
+@click.option("--manager", required=True, metavar="PERSON", help="The manager's person id.")
+@click.option("--framework", required=True, metavar="FRAMEWORK", help="The framework id.")
+@root_option
+@today_option
+def new_team_command(team_id: str, name: str, manager: str, framework: str, root: Path, today: date) -> None:
+    """A team with a goals skeleton, written to records/teams/ID.md."""
+    from site_builder.new import NewError, new_team
+
+    try:
+        path = new_team(root, team_id, name, manager, framework, today=today)
+    except (NewError, OSError) as exc:
+        _refused(exc)
+    click.echo(str(path))
+
+
+@main.command("schema")
+@root_argument
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the schema to this file instead of printing it.")
+@click.option("--record", type=click.Choice(["session", "person", "team"]), default="session",
+              show_default=True, help="Which front matter is the root (the others are under $defs).")
+@click.option("--framework", metavar="ID", help="Only this framework's competencies (default: all).")
+def schema_command(root: Path, output: Path | None, record: str, framework: str | None) -> None:
+    """A JSON Schema of the front matter, for editors: competencies, kinds, statuses and scale."""
+    from site_builder.schema import SchemaError, schema_json
+
+    checked = check(root)
+    try:
+        text = schema_json(checked.repository, checked.config, framework=framework, record=record)
+    except SchemaError as exc:
+        raise click.UsageError(str(exc)) from None
+    if checked.errors:
+        click.echo(f"coachsite: {len(checked.errors)} error(s) in the records; the schema uses what could "
+                   f"be read (run `coachsite check`)", err=True)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"coachsite: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {output}", err=True)
 # --- approve command ---
+@main.command("approve")
+@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dispute", metavar="COMMENT", default=None,
+              help="Dispute the record instead of approving it, with your comment.")
+@click.option("--today", callback=_today, metavar="YYYY-MM-DD",
+              help="The day of approval (default: SOURCE_DATE_EPOCH, else the system date).")
+def approve_command(record: Path, dispute: str | None, today: date) -> None:
+    """Approve RECORD as its coachee (or dispute it): sets status, approved_on and a digest of the content."""
+    from site_builder.approval import ApprovalError, approve
+
+    try:
+        result = approve(record, today, dispute)
+    except ApprovalError as exc:
+        click.echo(f"{record}: error: {exc}", err=True)
+        sys.exit(1)
+    if not result.changed:
+        click.echo(f"{record}: already approved on {result.approved_on} and unchanged since; nothing to do")
+    else:
+        click.echo(f"{record}: {result.status}: {'; '.join(result.changes)}")
+
+
 # --- diff command ---
 @main.command("diff")
 @click.argument("base")

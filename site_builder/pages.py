@@ -96,6 +96,11 @@ def flag_message(flag: Flag, name: str) -> str:
     return flag.message
 
 
+def changed_after_approval(record: Record) -> bool:
+    """Approved, but the content no longer matches what the coachee approved."""
+    return record.status == "approved" and record.digest_matches is False
+
+
 def rep_url(rep: str) -> str:
     return f"reps/{rep}/index.html"
 
@@ -197,6 +202,7 @@ class Gatherer:
             "focus": [self.competency_name(framework, c) for c in record.focus_ids],
             "status": record.status,
             "status_label": STATUS_LABELS[record.status],
+            "changed": changed_after_approval(record),
             "href": rel(page, session_url(record)),
             "dispute": record.dispute,
         }
@@ -250,6 +256,7 @@ class Gatherer:
             "awaiting": [self.record_row(page, r) for r in all_records if r.status == "shared"],
             "disputed": [self.record_row(page, r) for r in all_records if r.status == "disputed"],
             "drafts": [self.record_row(page, r) for r in all_records if r.status == "draft"],
+            "changed": [self.record_row(page, r) for r in all_records if changed_after_approval(r)],
             "notable": [{"date": flag.date.isoformat(), "rep": self.rep_link(page, rep.id),
                          "message": flag_message(flag, self.competency_name(self.framework_for_rep(rep.id), flag.competency)),
                          "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
@@ -543,6 +550,7 @@ class Gatherer:
                 "focus": [self.competency_name(framework, c) for c in record.focus_ids],
                 "involvement": INVOLVEMENT_LABELS.get(record.involvement or "", None),
                 "raters": record.raters, "status": record.status, "status_label": STATUS_LABELS[record.status],
+                "changed": changed_after_approval(record),
                 "approved_on": record.approved_on.isoformat() if record.approved_on else None,
                 "dispute": record.dispute,
                 "source": record.path,

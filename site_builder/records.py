@@ -12,6 +12,7 @@ import re
 from datetime import date
 from typing import Callable, Iterable
 
+from site_builder.approval import digest_of
 from site_builder.diagnostics import Diagnostic, error, warning
 from site_builder.load import SourceFile
 from site_builder.markdown_scan import star_headings
@@ -464,6 +465,10 @@ def read_session(source: SourceFile) -> tuple[Record, list[Diagnostic]]:
                      f"rename the file or fix the date")
 
     status = reader.enum(values.get("status"), "status", STATUSES, optional=True) or "shared"
+    digest = reader.text(values.get("digest"), "digest", optional=True)
+    # only records that carry a digest pay for hashing, and only their own text, already in memory
+    digest_matches = None if digest is None or not source.digest_text else \
+        digest.strip() == digest_of(source.digest_text, front, source.body_line - 1)
     record = Record(
         path=source.path, rep=rep, date=record_date, kind=kind,
         coach=reader.ident(values.get("coach"), "coach", optional=True),
@@ -477,7 +482,7 @@ def read_session(source: SourceFile) -> tuple[Record, list[Diagnostic]]:
         status=status,
         approved_on=reader.date(values.get("approved_on"), "approved_on", optional=True),
         dispute=reader.text(values.get("dispute"), "dispute", optional=True),
-        digest=reader.text(values.get("digest"), "digest", optional=True),
+        digest=digest, digest_matches=digest_matches,
         body=source.body, body_line=source.body_line, where=_where(front),
         content_hash=hashlib.sha256(source.digest_text.encode("utf-8")).hexdigest(),
         star=tuple(sorted(star_headings(source.body))) if kind == "observed-call" else (),

@@ -210,6 +210,17 @@ def rule_approval(ctx: Context) -> Iterator[Diagnostic]:
                           f"remove it or set 'status: approved'")
 
 
+def rule_changed_after_approval(ctx: Context) -> Iterator[Diagnostic]:
+    # no digest (approved before `coachsite approve` existed, or by hand) is no warning: nothing to compare
+    for record in ctx.repository.records:
+        if record.status == "approved" and record.digest_matches is False:
+            line, column = record.at("digest")
+            when = f" on {record.approved_on}" if record.approved_on else ""
+            yield warning(record.path, line, column, "changed-after-approval",
+                          f"this record was changed after {record.rep} approved it{when}; ask them to "
+                          f"approve it again (coachsite approve {record.path})")
+
+
 # all rules run, in this order; adding a rule is adding it here
 RULES: tuple[Rule, ...] = (
     rule_team_references,
@@ -222,6 +233,7 @@ RULES: tuple[Rule, ...] = (
     rule_method,
     rule_dates,
     rule_approval,
+    rule_changed_after_approval,
 )
 
 
