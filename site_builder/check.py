@@ -57,7 +57,8 @@ def resolve_today(option: str | date | None = None) -> date:
 FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)
 
 
-def check(root: Path, today: date | None = None, file_cache=None, discovered=None) -> Checked:
+def check(root: Path, today: date | None = None, file_cache=None, discovered=None,
+          validate_memo: dict | None = None) -> Checked:
     """Read and validate the records repository at root. Never raises on user data.
 
     With `file_cache` (cache.FileCache: path -> result of the previous run), files whose stamp is
@@ -88,6 +89,6 @@ def check(root: Path, today: date | None = None, file_cache=None, discovered=Non
     if file_cache is not None:
         file_cache.retain({item.path for item in found})
     repository = assemble(items)
-    rule_problems = validate(repository, config, today)
+    rule_problems = validate(repository, config, today, memo=validate_memo)
     diagnostics = sort_diagnostics(config_problems + diagnostics + rule_problems)
     return Checked(root, config, today, repository, diagnostics, len(items))

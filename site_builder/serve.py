@@ -9,6 +9,7 @@ While the records have errors the last good site stays up with an overlay listin
 
 from __future__ import annotations
 
+import gc
 import mimetypes
 import posixpath
 import threading
@@ -38,7 +39,7 @@ from site_builder.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, de
     render_page, search_index_script
 
 LIVE_PREFIX = "/__coachsite/"
-DEBOUNCE_SECONDS = 0.08  # one save is a burst of events (temp file, rename, chmod): wait for quiet
+DEBOUNCE_SECONDS = 0.05  # one save is a burst of events (temp file, rename, chmod): wait for quiet
 MAX_WAIT_SECONDS = 1.0  # but never longer than this behind a stream of saves
 HEARTBEAT_SECONDS = 15.0
 
@@ -92,6 +93,7 @@ class LiveSite:
         self.charts: dict[str, ChartSpec] = {}
         self.drawn: dict[str, bytes] = {}
         self.memo: dict = {}  # per-rep analysis of unchanged reps
+        self.validate_memo: dict = {}  # per-record diagnostics of unchanged records
         self.env = None
         self.env_stamp: tuple = ()
 
@@ -103,7 +105,8 @@ class LiveSite:
         options = self.options
         today = resolve_today(options.today)
         before = dict(self.files.entries)
-        checked = check(options.root, today, file_cache=self.files, discovered=discover(options.root))
+        checked = check(options.root, today, file_cache=self.files, discovered=discover(options.root),
+                        validate_memo=self.validate_memo)
         changed = sum(1 for path, entry in self.files.entries.items() if before.get(path) is not entry)
         changed += len(set(before) - set(self.files.entries))
         good = None
@@ -123,8 +126,12 @@ class LiveSite:
                 self.good = good
             self.current = {}
             self.generation += 1
+            generation = self.generation
             self.changed.notify_all()
-            return RebuildResult(time.perf_counter() - started, self.errors, self.generation, changed)
+        # Thousands of long-lived record objects make every full garbage collection slow; they stay
+        # until their file changes, so keep the collector off them (new garbage is still collected).
+        gc.freeze()
+        return RebuildResult(time.perf_counter() - started, self.errors, generation, changed)
 
     # --- serving ---
 

@@ -25,6 +25,7 @@ class Context:
 
 
 Rule = Callable[[Context], Iterator[Diagnostic]]
+RecordRule = Callable[[Context, Record], Iterator[Diagnostic]]
 
 
 def _unknown(path: str, where: tuple[int, int], code: str, what: str, value: str, choices) -> Diagnostic:
@@ -97,136 +98,133 @@ def _framework_for(repo: Repository, record: Record) -> Framework | None:
     return repo.framework_of(repo.people.get(record.rep))
 
 
-def rule_session_references(ctx: Context) -> Iterator[Diagnostic]:
+def rule_session_references(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     repo = ctx.repository
-    for record in repo.records:
-        if record.coach is not None and record.coach not in repo.people:
-            yield _unknown(record.path, record.at("coach"), "unknown-coach", "coach", record.coach, repo.people)
-        framework = _framework_for(repo, record)
-        if framework is None:
-            continue
-        known = framework.competencies
-        for ref in record.focus:
-            if ref.id not in known:
-                yield _unknown(record.path, (ref.line, ref.column), "unknown-competency", "competency",
-                               ref.id, known)
-        low, high = min(framework.scale, default=1), max(framework.scale, default=5)
-        for field in ("ratings", "benchmark", "scores"):
-            for level in getattr(record, field):
-                if level.competency not in known:
-                    yield _unknown(record.path, (level.line, level.column), "unknown-competency",
-                                   "competency", level.competency, known)
-                elif field != "scores" and not low <= level.value <= high:
-                    yield error(record.path, level.line, level.column, "out-of-scale",
-                                f"{field} level {level.value} for '{level.competency}' is outside the scale "
-                                f"{low}–{high} of framework '{framework.id}'")
+    if record.coach is not None and record.coach not in repo.people:
+        yield _unknown(record.path, record.at("coach"), "unknown-coach", "coach", record.coach, repo.people)
+    framework = _framework_for(repo, record)
+    if framework is None:
+        return
+    known = framework.competencies
+    for ref in record.focus:
+        if ref.id not in known:
+            yield _unknown(record.path, (ref.line, ref.column), "unknown-competency", "competency",
+                           ref.id, known)
+    low, high = min(framework.scale, default=1), max(framework.scale, default=5)
+    for field in ("ratings", "benchmark", "scores"):
+        for level in getattr(record, field):
+            if level.competency not in known:
+                yield _unknown(record.path, (level.line, level.column), "unknown-competency",
+                               "competency", level.competency, known)
+            elif field != "scores" and not low <= level.value <= high:
+                yield error(record.path, level.line, level.column, "out-of-scale",
+                            f"{field} level {level.value} for '{level.competency}' is outside the scale "
+                            f"{low}–{high} of framework '{framework.id}'")
 
 
-def rule_required_by_kind(ctx: Context) -> Iterator[Diagnostic]:
-    for record in ctx.repository.records:
-        line, column = record.at("kind")  # the kind is what makes the key required
-        if record.kind in COACH_REQUIRED and "coach" not in record.where:
-            yield error(record.path, line, column, "missing-key",
-                        f"a {record.kind} record needs 'coach': the id of the person who coached or assessed")
-        if record.kind == "observed-call" and "involvement" not in record.where:
-            yield error(record.path, line, column, "missing-involvement",
-                        "an observed call needs 'involvement: observe', 'assist' or 'lead' "
-                        "(what the coach did during the call)")
-        if record.kind in COACHED_KINDS and not record.focus and "focus" not in record.where \
-                and record.status != "draft":
-            yield warning(record.path, line, column, "missing-focus",
-                          "a coaching session works on 1–2 focus competencies; add 'focus: [...]'")
+def rule_required_by_kind(ctx: Context, record: Record) -> Iterator[Diagnostic]:
+    line, column = record.at("kind")  # the kind is what makes the key required
+    if record.kind in COACH_REQUIRED and "coach" not in record.where:
+        yield error(record.path, line, column, "missing-key",
+                    f"a {record.kind} record needs 'coach': the id of the person who coached or assessed")
+    if record.kind == "observed-call" and "involvement" not in record.where:
+        yield error(record.path, line, column, "missing-involvement",
+                    "an observed call needs 'involvement: observe', 'assist' or 'lead' "
+                    "(what the coach did during the call)")
+    if record.kind in COACHED_KINDS and not record.focus and "focus" not in record.where \
+            and record.status != "draft":
+        yield warning(record.path, line, column, "missing-focus",
+                      "a coaching session works on 1–2 focus competencies; add 'focus: [...]'")
 
 
-def rule_observed_call_star(ctx: Context) -> Iterator[Diagnostic]:
-    for record in ctx.repository.records:
-        if record.kind != "observed-call":
-            continue
-        missing = [word for word in STAR_HEADINGS if word not in record.star]
-        if missing:
-            yield error(record.path, record.body_line, 1, "missing-star",
-                        f"an observed call's debrief needs the STAR headings; missing "
-                        f"{', '.join('## ' + word for word in missing)}")
+def rule_observed_call_star(ctx: Context, record: Record) -> Iterator[Diagnostic]:
+    if record.kind != "observed-call":
+        return
+    missing = [word for word in STAR_HEADINGS if word not in record.star]
+    if missing:
+        yield error(record.path, record.body_line, 1, "missing-star",
+                    f"an observed call's debrief needs the STAR headings; missing "
+                    f"{', '.join('## ' + word for word in missing)}")
 
 
-def rule_method(ctx: Context) -> Iterator[Diagnostic]:
+def rule_method(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     repo, config = ctx.repository, ctx.config
-    for record in repo.records:
-        if len(record.focus) > config.max_focus:
-            line, column = record.at("focus")
-            yield warning(record.path, line, column, "too-many-focus",
-                          f"{len(record.focus)} focus competencies; a session works on at most "
-                          f"{config.max_focus}: pick the ones that matter most now")
-        if record.kind in COACHED_KINDS and record.focus:
-            for level in record.ratings:
-                if level.competency not in record.focus_ids:
-                    yield warning(record.path, level.line, level.column, "rating-outside-focus",
-                                  f"'{level.competency}' is rated but not in this session's focus "
-                                  f"({', '.join(record.focus_ids)}); add it to focus or rate it in an assessment")
-        if record.coach is not None and record.coach == record.rep:
-            line, column = record.at("coach")
-            yield error(record.path, line, column, "self-coaching",
-                        f"'{record.rep}' is both the coach and the coachee; a coach cannot write a "
-                        f"{record.kind or 'record'} about themself (a self-assessment has no coach)")
+    if len(record.focus) > config.max_focus:
+        line, column = record.at("focus")
+        yield warning(record.path, line, column, "too-many-focus",
+                      f"{len(record.focus)} focus competencies; a session works on at most "
+                      f"{config.max_focus}: pick the ones that matter most now")
+    if record.kind in COACHED_KINDS and record.focus:
+        for level in record.ratings:
+            if level.competency not in record.focus_ids:
+                yield warning(record.path, level.line, level.column, "rating-outside-focus",
+                              f"'{level.competency}' is rated but not in this session's focus "
+                              f"({', '.join(record.focus_ids)}); add it to focus or rate it in an assessment")
+    if record.coach is not None and record.coach == record.rep:
+        line, column = record.at("coach")
+        yield error(record.path, line, column, "self-coaching",
+                    f"'{record.rep}' is both the coach and the coachee; a coach cannot write a "
+                    f"{record.kind or 'record'} about themself (a self-assessment has no coach)")
 
 
-def rule_dates(ctx: Context) -> Iterator[Diagnostic]:
+def rule_dates(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     repo = ctx.repository
-    for record in repo.records:
-        if record.date is None:
-            continue
-        line, column = record.at("date")
-        if record.date > ctx.today:
+    if record.date is None:
+        return
+    line, column = record.at("date")
+    if record.date > ctx.today:
+        yield error(record.path, line, column, "future-date",
+                    f"'date: {record.date}' is in the future (today is {ctx.today}); "
+                    f"write records after the session")
+    person = repo.people.get(record.rep)
+    if person is not None and person.joined is not None and record.date < person.joined:
+        yield error(record.path, line, column, "before-joined",
+                    f"'date: {record.date}' is before {record.rep} joined ({person.joined})")
+    if record.approved_on is not None:
+        line, column = record.at("approved_on")
+        if record.approved_on < record.date:
+            yield error(record.path, line, column, "approved-before-date",
+                        f"'approved_on: {record.approved_on}' is before the session ({record.date})")
+        elif record.approved_on > ctx.today:
             yield error(record.path, line, column, "future-date",
-                        f"'date: {record.date}' is in the future (today is {ctx.today}); "
-                        f"write records after the session")
-        person = repo.people.get(record.rep)
-        if person is not None and person.joined is not None and record.date < person.joined:
-            yield error(record.path, line, column, "before-joined",
-                        f"'date: {record.date}' is before {record.rep} joined ({person.joined})")
-        if record.approved_on is not None:
-            line, column = record.at("approved_on")
-            if record.approved_on < record.date:
-                yield error(record.path, line, column, "approved-before-date",
-                            f"'approved_on: {record.approved_on}' is before the session ({record.date})")
-            elif record.approved_on > ctx.today:
-                yield error(record.path, line, column, "future-date",
-                            f"'approved_on: {record.approved_on}' is in the future (today is {ctx.today})")
+                        f"'approved_on: {record.approved_on}' is in the future (today is {ctx.today})")
 
 
-def rule_approval(ctx: Context) -> Iterator[Diagnostic]:
-    for record in ctx.repository.records:
-        line, column = record.at("status")
-        if record.status == "approved" and record.approved_on is None and "approved_on" not in record.where:
-            yield error(record.path, line, column, "approved-without-date",
-                        "'status: approved' needs 'approved_on: YYYY-MM-DD', the day the coachee approved")
-        if record.status == "disputed" and record.dispute is None and "dispute" not in record.where:
-            yield error(record.path, line, column, "disputed-without-comment",
-                        "'status: disputed' needs 'dispute: \"...\"', the coachee's comment")
-        if record.status != "approved" and "approved_on" in record.where:
-            line, column = record.at("approved_on")
-            yield warning(record.path, line, column, "approved-on-unused",
-                          f"'approved_on' is set but the status is '{record.status}'; "
-                          f"remove it or set 'status: approved'")
+def rule_approval(ctx: Context, record: Record) -> Iterator[Diagnostic]:
+    line, column = record.at("status")
+    if record.status == "approved" and record.approved_on is None and "approved_on" not in record.where:
+        yield error(record.path, line, column, "approved-without-date",
+                    "'status: approved' needs 'approved_on: YYYY-MM-DD', the day the coachee approved")
+    if record.status == "disputed" and record.dispute is None and "dispute" not in record.where:
+        yield error(record.path, line, column, "disputed-without-comment",
+                    "'status: disputed' needs 'dispute: \"...\"', the coachee's comment")
+    if record.status != "approved" and "approved_on" in record.where:
+        line, column = record.at("approved_on")
+        yield warning(record.path, line, column, "approved-on-unused",
+                      f"'approved_on' is set but the status is '{record.status}'; "
+                      f"remove it or set 'status: approved'")
 
 
-def rule_changed_after_approval(ctx: Context) -> Iterator[Diagnostic]:
+def rule_changed_after_approval(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     # no digest (approved before `coachsite approve` existed, or by hand) is no warning: nothing to compare
-    for record in ctx.repository.records:
-        if record.status == "approved" and record.digest_matches is False:
-            line, column = record.at("digest")
-            when = f" on {record.approved_on}" if record.approved_on else ""
-            yield warning(record.path, line, column, "changed-after-approval",
-                          f"this record was changed after {record.rep} approved it{when}; ask them to "
-                          f"approve it again (coachsite approve {record.path})")
+    if record.status == "approved" and record.digest_matches is False:
+        line, column = record.at("digest")
+        when = f" on {record.approved_on}" if record.approved_on else ""
+        yield warning(record.path, line, column, "changed-after-approval",
+                      f"this record was changed after {record.rep} approved it{when}; ask them to "
+                      f"approve it again (coachsite approve {record.path})")
 
 
-# all rules run, in this order; adding a rule is adding it here
+# All rules run, in this order; adding a rule is adding it here. Repository rules look across
+# files; record rules judge one session record against the organisation (people, teams,
+# frameworks), which lets a long-running caller skip records that did not change.
 RULES: tuple[Rule, ...] = (
     rule_team_references,
     rule_person_references,
     rule_framework_references,
     rule_sessions_have_a_person,
+)
+RECORD_RULES: tuple[RecordRule, ...] = (
     rule_session_references,
     rule_required_by_kind,
     rule_observed_call_star,
@@ -237,6 +235,25 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def validate(repository: Repository, config: Config, today: date) -> list[Diagnostic]:
+def validate(repository: Repository, config: Config, today: date, memo: dict | None = None) -> list[Diagnostic]:
+    """Every rule's diagnostics. `memo` (kept by serve) remembers each record's, valid while the
+    record and the organisation are the very same objects and the date and settings are equal."""
     context = Context(repository, config, today)
-    return [diagnostic for rule in RULES for diagnostic in rule(context)]
+    found = [diagnostic for rule in RULES for diagnostic in rule(context)]
+    organisation = (tuple(map(id, repository.frameworks.values())), tuple(map(id, repository.teams.values())),
+                    tuple(map(id, repository.people.values())), today, config)
+    if memo is not None and memo.get("organisation") != organisation:
+        memo.clear()
+        memo["organisation"] = organisation
+        memo["keep"] = (list(repository.frameworks.values()), list(repository.teams.values()),
+                        list(repository.people.values()))  # ids stay meaningful while these live
+    for record in repository.records:
+        cached = memo.get(record.path) if memo is not None else None
+        if cached is not None and cached[0] is record:
+            found += cached[1]
+            continue
+        problems = [diagnostic for rule in RECORD_RULES for diagnostic in rule(context, record)]
+        if memo is not None:
+            memo[record.path] = (record, problems)
+        found += problems
+    return found
