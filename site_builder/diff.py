@@ -1,8 +1,7 @@
 """Pull-request review: what a change between two git revisions does to the records and their analysis.
 
-Git I/O only materialises each revision's records into a temporary folder; the comparison is a pure
-function of two checked and analysed snapshots, and the formatters only present its result. Nothing
-here touches the user's working tree, index or HEAD.
+Git only writes each revision's records into a temporary folder (never the working tree, index or
+HEAD); compare() is pure over two checked snapshots; the formatters present, and compute nothing.
 """
 
 from __future__ import annotations
@@ -661,7 +660,8 @@ def _markdown_compact(report: DiffReport, rows_shown: int = 200) -> list[str]:
     if report.introduced:
         problems = _diagnostic_rows(report.introduced[:rows_shown], True)
         lines += ["### Problems introduced", ""]
-        lines += _markdown_table(["", "where", "problem", "code"], problems, _plural(len(report.introduced), "problem"))
+        lines += _markdown_table(["", "where", "problem", "code"], problems,
+                                 _plural(len(report.introduced), "problem"))
         if len(report.introduced) > rows_shown:
             lines.append(f"\n…and {len(report.introduced) - rows_shown} more: run `coachsite check`.")
         lines.append("")

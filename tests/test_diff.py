@@ -180,14 +180,16 @@ def test_a_problem_that_only_moved_is_neither_new_nor_fixed(tmp_path):
 
 
 def test_changed_status_and_an_unreadable_record(tmp_path):
-    approved = coaching("2026-03-09", 3, 2).replace("---\nNotes", "status: approved\napproved_on: 2026-03-10\n---\nNotes")
+    approved = coaching("2026-03-09", 3, 2).replace(
+        "---\nNotes", "status: approved\napproved_on: 2026-03-10\n---\nNotes")
     broken = "---\ndate: 2026-03-09\nratings: {opening: [\n---\n"
     repo = tmp_path / "repo"
     base, _ = make_repository(repo, {**MINI, MARCH: coaching("2026-03-09", 3, 2), MAY: coaching("2026-05-11", 3, 3)},
                               {MARCH: approved, MAY: broken})
     report = diff(repo, base, "HEAD", TODAY)
     march, may = report.files
-    assert march.fields == ("status", "approved_on") and (march.status.before, march.status.after) == ("shared", "approved")
+    assert march.fields == ("status", "approved_on")
+    assert (march.status.before, march.status.after) == ("shared", "approved")
     assert may.fields == ("unreadable",)
     assert report.ratings == ()  # the broken record's ratings are unknown, not removed
     assert report.introduced_errors and all(d.path == MAY for d in report.introduced_errors)
@@ -299,7 +301,8 @@ def test_markdown_comment_structure(pull_request):
     assert markdown.splitlines()[0] == MARKER  # how the workflow finds its previous comment
     _, tokens, html = rendered(markdown)
     headings = [(t.tag, tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings == [("h2", f"Records review: `{base} ({base[:7]})` → `HEAD ({git(repo, 'rev-parse', 'HEAD')[:7]})`"),
+    head = git(repo, "rev-parse", "HEAD")[:7]
+    assert headings == [("h2", f"Records review: `{base} ({base[:7]})` → `HEAD ({head})`"),
                         ("h3", "Ana Ruiz · `ana`"), ("h3", "Problems introduced"), ("h3", "Problems fixed")]
     records, ratings, levels, introduced, fixed = tables(tokens)
     assert records[0] == ["record", "change", "what"]
@@ -325,7 +328,8 @@ def report_with(paths: list[str], competencies: int = 1, message: str = "m", nam
     return DiffReport(Revision("main", "a" * 40), Revision("HEAD", "b" * 40), TODAY,
                       files=tuple(FileChange(p, "changed", "ana", "coaching", TODAY, ("ratings",)) for p in paths),
                       ratings=ratings, levels=(),
-                      introduced=(error(paths[0], 2, 1, "unknown-coach", message),), fixed=(), rep_names={"ana": name})
+                      introduced=(error(paths[0], 2, 1, "unknown-coach", message),), fixed=(),
+                      rep_names={"ana": name})
 
 
 def test_markdown_escapes_what_the_records_contain():
@@ -347,7 +351,8 @@ def test_markdown_escapes_what_the_records_contain():
 
 
 def test_markdown_shows_a_plain_name_as_it_reads():
-    markdown = format_markdown(report_with(["records/sessions/ana/2026-01-01-call.md"], name="Chloé O’Brien-Dubois"))
+    report = report_with(["records/sessions/ana/2026-01-01-call.md"], name="Chloé O’Brien-Dubois")
+    markdown = format_markdown(report)
     assert "\n### Chloé O’Brien-Dubois · `ana`\n" in markdown
 
 
@@ -388,7 +393,8 @@ def test_json_output(pull_request):
     assert closing == {"rep": "ana", "competency": "closing", "current": {"before": 4, "after": 2},
                        "trend": {"before": "improving", "after": "steady"}, "gap": {"before": 1, "after": -1},
                        "expected": 3}
-    assert [(d["path"], d["code"], d["severity"]) for d in document["introduced"]] == [(OCTOBER, "unknown-coach", "error")]
+    assert [(d["path"], d["code"], d["severity"]) for d in document["introduced"]] == [
+        (OCTOBER, "unknown-coach", "error")]
 
 
 def test_output_is_deterministic(pull_request):
