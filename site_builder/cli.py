@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from jinja2 import TemplateError
 
 from site_builder import __version__
 from site_builder.check import Checked, check, resolve_today
@@ -158,6 +159,12 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     except OutputError as exc:
         click.echo(f"coachsite: {exc}", err=True)
         sys.exit(2)
+    except TemplateError as exc:
+        from site_builder.serve import template_problem
+
+        click.echo(template_problem(exc), err=True)
+        click.echo("coachsite: not built: a template cannot be rendered (the previous site is untouched)", err=True)
+        sys.exit(1)
     if not result.ok:
         print_diagnostics(result.checked)
         click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from jinja2 import TemplateError
 from markupsafe import escape
 
 from site_builder.build import BuildOptions, context_key, notes_html
@@ -96,6 +97,7 @@ class LiveSite:
         self.validate_memo: dict = {}  # per-record diagnostics of unchanged records
         self.env = None
         self.env_stamp: tuple = ()
+        self.inputs: tuple = ()  # (today, settings, templates) of the last rebuild
 
     # --- rebuilding ---
 
@@ -109,6 +111,14 @@ class LiveSite:
                         validate_memo=self.validate_memo)
         changed = sum(1 for path, entry in self.files.entries.items() if before.get(path) is not entry)
         changed += len(set(before) - set(self.files.entries))
+        templates = _template_stamp(options)
+        inputs = (today, checked.config, templates)
+        if self.good is not None or self.errors:
+            if changed == 0 and inputs == self.inputs and checked.errors == self.errors:
+                # an editor's swap file or a folder's mtime: nothing the site shows changed, so
+                # the open page must not reload (it would lose its scroll position)
+                return RebuildResult(time.perf_counter() - started, self.errors, self.generation, 0)
+        self.inputs = inputs
         good = None
         if not checked.errors:
             prepared = prepare(checked, options.scope, drafts=options.drafts, memo=self.memo)
@@ -116,7 +126,6 @@ class LiveSite:
             gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
                                 context_key=key)
             good = _Good(checked, prepared, gatherer, key, _routes(prepared))
-        templates = _template_stamp(options)
         with self.lock:
             if templates != self.env_stamp:
                 self.env, self.env_stamp = environment(options.templates), templates
@@ -146,7 +155,10 @@ class LiveSite:
                 return (self._page_without_site(), "text/html; charset=utf-8") if path.endswith(".html") else None
             if path in self.current:
                 return self.current[path], _type(path)
-            produced = self._produce(path)
+            try:
+                produced = self._produce(path)
+            except TemplateError as exc:
+                return self._live(_template_error_page(exc)), "text/html; charset=utf-8"
             if produced is None:
                 return None
             if path.endswith(".html"):
@@ -249,6 +261,22 @@ def _routes(prepared: Prepared) -> dict[str, tuple[str, tuple]]:
             following = records[index + 1] if index + 1 < len(records) else None
             routes[session_url(record)] = ("session", (record, previous, following))
     return routes
+
+
+def template_problem(exc: TemplateError) -> str:
+    """`file:line: message` of a template error, for the terminal and the error page."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    line = getattr(exc, "lineno", None)
+    return f"{name}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
+
+
+def _template_error_page(exc: TemplateError) -> bytes:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{escape(CONTENT_SECURITY_POLICY)}">\n'
+            f"<title>Template error · coachsite</title>\n</head>\n<body>\n<main>"
+            f'<section id="coachsite-errors" class="error-overlay" role="alert"><h2>A template cannot be '
+            f"rendered; fix it and save</h2><p><code>{escape(template_problem(exc))}</code></p></section>"
+            f"</main>\n</body>\n</html>\n").encode("utf-8")
 
 
 def overlay(errors: list[Diagnostic]) -> str:
@@ -432,6 +460,8 @@ def watch(site: LiveSite, rebuilder: Rebuilder):
         def on_any_event(self, event) -> None:
             if event.event_type not in CHANGES:
                 return  # our own reads show up as opened / closed_no_write
+            if event.is_directory and event.event_type == "modified":
+                return  # a folder's mtime: the file event that caused it comes on its own
             paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
             if any(relevant(str(p)) for p in paths):
                 rebuilder.notice()

@@ -1,0 +1,18 @@
+"""A broken template override is an error the user can act on, never a traceback."""
+
+import subprocess
+import sys
+
+from tests.conftest import MINI, write_tree
+
+
+def test_a_template_that_does_not_compile_is_reported_with_file_and_line(tmp_path):
+    root = write_tree(tmp_path / "repo", MINI)
+    write_tree(tmp_path / "theme", {"base.html": "<!DOCTYPE html>\n<title>x</title>\n{{ oops( }}\n"})
+    result = subprocess.run([sys.executable, "-m", "site_builder", "build", str(root), "-o", str(tmp_path / "site"),
+                             "--templates", str(tmp_path / "theme"), "--today", "2026-11-26"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "base.html:3: error:" in result.stderr
+    assert not (tmp_path / "site").exists()
