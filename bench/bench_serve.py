@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from site_builder.build import BuildOptions  # noqa: E402
-from site_builder.serve import serve  # noqa: E402
+from site_builder.serve import DEBOUNCE_SECONDS, serve  # noqa: E402
 
 TODAY = "2026-11-26"
 
@@ -117,7 +117,7 @@ def main() -> None:
         box["server"].shutdown()
         print(f"save → reload notice: median {statistics.median(notices) * 1000:.0f} ms, "
               f"max {max(notices) * 1000:.0f} ms ({args.edits} edits; includes the "
-              f"{int(0.08 * 1000)} ms debounce)")
+              f"{DEBOUNCE_SECONDS * 1000:.0f} ms debounce)")
         print(f"save → rebuilt page served: median {statistics.median(pages) * 1000:.0f} ms, "
               f"max {max(pages) * 1000:.0f} ms")
     finally:
