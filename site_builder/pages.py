@@ -36,6 +36,7 @@ TREND_WORDS = {"improving": "improving", "declining": "declining", "steady": "st
 STATUS_LABELS = {"draft": "Draft", "shared": "Awaiting approval", "approved": "Approved", "disputed": "Disputed"}
 INVOLVEMENT_LABELS = {"observe": "Coach observed", "assist": "Coach assisted", "lead": "Coach led (modelling)"}
 RECENT_SESSIONS_ON_HOME = 15
+HOME_LIST_LIMIT = 25  # rows per list on the home page; a team page lists all of its team's
 
 
 @dataclass
@@ -193,6 +194,12 @@ class Gatherer:
         team = self.repo.teams.get(self.scope.team or "")
         return f"Team site: {team.name if team and team.name else self.scope.team}"
 
+    def record_list(self, page: str, records: list[Record]) -> dict:
+        """The newest records of a list, newest first; the rest are counted (team pages list all)."""
+        newest = list(reversed(records))[:HOME_LIST_LIMIT]
+        return {"rows": [self.record_row(page, r) for r in newest], "more": len(records) - len(newest),
+                "total": len(records)}
+
     def record_row(self, page: str, record: Record) -> dict:
         framework = self.framework_for_rep(record.rep)
         return {
@@ -253,10 +260,10 @@ class Gatherer:
                          "days": rep.days_since_last_session,
                          "last": rep.last_session.isoformat() if rep.last_session else None}
                         for rep in overdue],
-            "awaiting": [self.record_row(page, r) for r in all_records if r.status == "shared"],
-            "disputed": [self.record_row(page, r) for r in all_records if r.status == "disputed"],
-            "drafts": [self.record_row(page, r) for r in all_records if r.status == "draft"],
-            "changed": [self.record_row(page, r) for r in all_records if changed_after_approval(r)],
+            "awaiting": self.record_list(page, [r for r in all_records if r.status == "shared"]),
+            "disputed": self.record_list(page, [r for r in all_records if r.status == "disputed"]),
+            "drafts": self.record_list(page, [r for r in all_records if r.status == "draft"]),
+            "changed": self.record_list(page, [r for r in all_records if changed_after_approval(r)]),
             "notable": [{"date": flag.date.isoformat(), "rep": self.rep_link(page, rep.id),
                          "message": flag_message(flag, self.competency_name(self.framework_for_rep(rep.id), flag.competency)),
                          "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
@@ -389,6 +396,8 @@ class Gatherer:
             "goals": self.render_notes(repo_team.goals),
             "awaiting": len(team.awaiting_approval),
             "disputed": len(team.disputed),
+            "open_records": [self.record_row(page, r) for rep in members for r in reversed(rep.records)
+                             if r.status in ("shared", "disputed") or changed_after_approval(r)],
         }
         self.site.pages.append(Page(page, "team.html", context, title,
                                     " ".join([title, repo_team.goals]), "team"))
