@@ -7,6 +7,7 @@ When no input changed at all (same fingerprint), nothing is redone.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +17,7 @@ from typing import Callable
 from markupsafe import Markup
 
 from site_builder import __version__
-from site_builder.cache import BuildCache, digest, load_cache, save_cache, site_identity
+from site_builder.cache import CACHE_DIR, BuildCache, Fragments, digest, load_cache, save_cache, site_identity
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -24,9 +25,10 @@ from site_builder.diagnostics import Diagnostic
 from site_builder.export import ratings_csv, summary_json
 from site_builder.load import discover, stamp
 from site_builder.markdown import heading_offset, render_markdown
-from site_builder.pages import Gatherer, search_entries
+from site_builder.pages import Gatherer, search_entry
 from site_builder.pipeline import prepare
-from site_builder.render import ASSETS, asset_bytes, default_templates, environment, render_page, search_index_script
+from site_builder.render import (ASSETS, asset_bytes, default_templates, environment, render_page,
+                                  search_entry_text, search_index_script)
 from site_builder.scope import Scope
 from site_builder.write import MARKER, WriteStats, check_target, write_site
 
@@ -70,6 +72,16 @@ def _template_files(options: BuildOptions) -> tuple:
     folders = [default_templates()] + ([options.templates] if options.templates else [])
     return tuple((str(path), stamp(path.parent, path.name)) for folder in folders
                  for path in sorted(Path(folder).rglob("*")) if path.is_file())
+
+
+def _files_in(folder: Path) -> set[str]:
+    """Every file below folder, as '/'-separated relative paths (one listing, no stat per file)."""
+    found = set()
+    for directory, _, names in os.walk(folder):
+        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found.update(prefix + name for name in names)
+    return found
 
 
 def _fingerprint(options: BuildOptions, today: date, found) -> str:
@@ -122,9 +134,11 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     prepared = prepare(checked, options.scope, drafts=options.drafts)
     lap("analyse")
     key = context_key(options, today, checked, prepared)
-    previous = {path: kept for path, kept in cache.pages.items() if (options.output / path).is_file()}
-    site = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
-                    context_key=key if options.incremental else "", previous=previous).gather()
+    present = _files_in(options.output) if cache.pages else set()
+    previous = {path: kept for path, kept in cache.pages.items() if path in present}
+    gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
+                        context_key=key if options.incremental else "", previous=previous)
+    site = gatherer.gather()
     lap("gather")
 
     charts_kept = {page.chart for page in site.pages if page.reuse and page.chart}
@@ -134,16 +148,22 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     drawn = draw_all(to_draw, workers=options.workers)
     lap("charts")
 
-    env = environment(options.templates)
+    env = environment(options.templates, options.root / CACHE_DIR / "templates" if options.incremental else None)
     files: dict[str, bytes] = {}
     to_render = [page for page in site.pages if not page.reuse]
     for page in progress(to_render) if progress else to_render:
         files[page.path] = render_page(env, page)
     for name in ASSETS:
         files[f"assets/{name}"] = asset_bytes(options.templates, name)
-    files["assets/search-index.js"] = search_index_script(search_entries(site))
-    files["data/summary.json"] = summary_json(prepared.analysis).encode("utf-8")
-    files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records).encode("utf-8")
+    # the organisation-wide files, from pieces kept while their rep's or page's inputs are unchanged
+    fragments = Fragments(cache.fragments if options.incremental else None)
+    rep_key = gatherer.rep_key if options.incremental else None
+    files["assets/search-index.js"] = search_index_script(texts=[
+        fragments.get(f"search:{page.path}", page.key, lambda page=page: search_entry_text(search_entry(page)))
+        for page in site.pages if page.search_kind])
+    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key).encode("utf-8")
+    files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments,
+                                            rep_key).encode("utf-8")
     for key, svg in drawn.items():
         files[f"charts/{key}.svg"] = svg
     lap("render")
@@ -156,6 +176,7 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     if options.incremental:
         cache.fingerprint = fingerprint
         cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
+        cache.fragments = fragments.used
         cache.site = site_identity(options.output)
         try:
             save_cache(options.root, options.output, cache)

@@ -20,7 +20,7 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 2
+FORMAT = 3
 
 
 class FileCache:
@@ -99,12 +99,31 @@ def _atomic_pickle(path: Path, payload) -> None:
         raise
 
 
+class Fragments:
+    """Pieces of the organisation-wide outputs (a rep's lines of the JSON and CSV exports, a
+    page's search entry), each kept with the key of its inputs: a piece is recomputed only when
+    its key changed. Pieces not asked for in a build are dropped."""
+
+    def __init__(self, stored: dict | None = None):
+        self.stored = stored or {}
+        self.used: dict[str, tuple[str, str]] = {}
+
+    def get(self, name: str, key: str, compute) -> str:
+        if not key:
+            return compute()
+        hit = self.stored.get(name)
+        text = hit[1] if hit is not None and hit[0] == key else compute()
+        self.used[name] = (key, text)
+        return text
+
+
 @dataclass
 class BuildCache:
     fingerprint: str = ""
     files: FileCache = field(default_factory=FileCache)
     pages: dict = field(default_factory=dict)  # output path -> (input key, chart key)
     site: tuple[int, ...] = ()  # identity of the output folder the pages describe
+    fragments: dict = field(default_factory=dict)  # name -> (key, text), see Fragments
 
 
 def site_identity(output: Path) -> tuple[int, ...]:
@@ -129,9 +148,9 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, (fingerprint, pages, site) = pickle.load(handle)
+            version, fmt, (fingerprint, pages, site, fragments) = pickle.load(handle)
         if version == __version__ and fmt == FORMAT:
-            return BuildCache(fingerprint, files, pages, site)
+            return BuildCache(fingerprint, files, pages, site, fragments)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
     return BuildCache(files=files)
@@ -144,7 +163,7 @@ def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
     if not ignore.exists():
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
     cache.files.save()
-    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site))
+    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site, cache.fragments))
 
 
 def digest(*parts: object) -> str:

@@ -10,8 +10,10 @@ import csv
 import io
 import json
 from datetime import date
+from typing import Callable
 
 from site_builder.analyse import Analysis, CompetencyStatus, Observation, RepAnalysis, TeamAnalysis
+from site_builder.cache import Fragments
 from site_builder.model import Record, Repository
 
 SCHEMA_VERSION = 1
@@ -100,25 +102,34 @@ def summary(analysis: Analysis) -> dict:
     }
 
 
-def summary_json(analysis: Analysis) -> str:
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def summary_json(analysis: Analysis, fragments: Fragments | None = None,
+                 rep_key: Callable[[str], str] | None = None) -> str:
     """The summary with one line per rep and per team: readable in a diff, and fast to write
-    (json's C encoder only runs without indentation, and a large organisation has many reps)."""
-    document = summary(analysis)
-    compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    (json's C encoder only runs without indentation, and a large organisation has many reps).
+    With `fragments`, a rep's line is reused while `rep_key(rep)` is unchanged."""
 
-    def block(name: str, items: dict) -> str:
-        if not items:
-            return f'  {compact(name)}: {{}}'
-        lines = [f"    {compact(key)}: {compact(value)}" for key, value in items.items()]
-        return f"  {compact(name)}: {{\n" + ",\n".join(lines) + "\n  }"
+    def rep_line(rep_id: str, rep: RepAnalysis) -> str:
+        text = (lambda: _compact(rep_document(rep)))  # noqa: E731
+        document = fragments.get(f"summary:{rep_id}", rep_key(rep_id), text) if fragments and rep_key else text()
+        return f"    {_compact(rep_id)}: {document}"
 
-    head = [f"  {compact(key)}: {compact(value)}" for key, value in document.items() if key not in ("reps", "teams")]
-    return "{\n" + ",\n".join(head + [block("reps", document["reps"]), block("teams", document["teams"])]) + "\n}\n"
+    def block(name: str, lines: list[str]) -> str:
+        if not lines:
+            return f"  {_compact(name)}: {{}}"
+        return f"  {_compact(name)}: {{\n" + ",\n".join(lines) + "\n  }"
+
+    head = [f'  "schema": {SCHEMA_VERSION}', f'  "today": {_compact(_iso(analysis.today))}']
+    reps = [rep_line(rep_id, rep) for rep_id, rep in analysis.reps.items()]
+    teams = [f"    {_compact(team_id)}: {_compact(team_document(team))}" for team_id, team in analysis.teams.items()]
+    return "{\n" + ",\n".join(head + [block("reps", reps), block("teams", teams)]) + "\n}\n"
 
 
-def rating_rows(repository: Repository, records: tuple[Record, ...]) -> list[tuple]:
+def rating_rows(repository: Repository, records: tuple[Record, ...] | list[Record]) -> list[tuple]:
     rows = []
-    for record in sorted(records, key=lambda r: (r.date or date.min, r.path)):
+    for record in sorted(records, key=lambda r: (r.rep, r.date or date.min, r.path)):
         person = repository.people.get(record.rep)
         team = person.team if person else None
         base = (_iso(record.date), record.rep, team)
@@ -134,11 +145,25 @@ def rating_rows(repository: Repository, records: tuple[Record, ...]) -> list[tup
     return rows
 
 
-def ratings_csv(repository: Repository, records: tuple[Record, ...]) -> str:
-    """One row per rating, score and competitor benchmark; `value` is a level, or a percent for knowledge."""
+def _csv_text(rows: list[tuple] | tuple[tuple, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rating_rows(repository, records):
+    for row in rows:
         writer.writerow(["" if value is None else value for value in row])
     return buffer.getvalue()
+
+
+def ratings_csv(repository: Repository, records: tuple[Record, ...], fragments: Fragments | None = None,
+                rep_key: Callable[[str], str] | None = None) -> str:
+    """One row per rating, score and competitor benchmark, by rep, then date and path; `value` is a
+    level, or a percent for knowledge. With `fragments`, a rep's rows are reused while
+    `rep_key(rep)` is unchanged."""
+    by_rep: dict[str, list[Record]] = {}
+    for record in records:
+        by_rep.setdefault(record.rep, []).append(record)
+    chunks = [_csv_text([CSV_COLUMNS])]
+    for rep_id in sorted(by_rep):
+        rows = (lambda rep_id=rep_id: _csv_text(rating_rows(repository, by_rep[rep_id])))  # noqa: E731
+        key = rep_key(rep_id) if rep_key else ""
+        chunks.append(fragments.get(f"csv:{rep_id}", key, rows) if fragments and key else rows())
+    return "".join(chunks)

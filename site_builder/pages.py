@@ -59,8 +59,16 @@ class SiteModel:
 
 
 def rel(from_page: str, to_path: str) -> str:
-    """A link from one output file to another, relative, so the site works from file:// too."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+    """A link from one output file to another, relative, so the site works from file:// too.
+
+    Both are plain site paths ('reps/ana/index.html'), so this is string work; posixpath.relpath
+    would ask the operating system for the current folder on every one of thousands of links."""
+    here = from_page.split("/")[:-1]
+    there = to_path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def signed(value: int | None) -> str:
@@ -595,12 +603,11 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFD", text.lower()))
 
 
+def search_entry(page: Page) -> dict:
+    """A page in the search index: its text folded to lowercase words without accents."""
+    return {"t": page.title, "u": page.path, "k": page.search_kind, "x": fold(" ".join(page.search_text.split()))}
+
+
 def search_entries(site: SiteModel) -> list[dict]:
-    """The search index: one entry per searchable page, its text folded to lowercase words."""
-    entries = []
-    for page in site.pages:
-        if not page.search_kind:
-            continue
-        words = fold(" ".join(page.search_text.split()))
-        entries.append({"t": page.title, "u": page.path, "k": page.search_kind, "x": words})
-    return entries
+    """The search index: one entry per searchable page."""
+    return [search_entry(page) for page in site.pages if page.search_kind]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined,
+                    select_autoescape)
 
 from site_builder.pages import Page
 
@@ -27,9 +28,19 @@ def default_templates() -> Path:
     return Path(__file__).resolve().parent / "templates"
 
 
-def environment(user_templates: Path | None = None) -> Environment:
+def environment(user_templates: Path | None = None, bytecode_folder: Path | None = None) -> Environment:
+    """The Jinja environment; with `bytecode_folder`, compiled templates are kept between runs
+    (Jinja checks each template's modification time, so an edited template is compiled again)."""
     folders = ([str(user_templates)] if user_templates else []) + [str(default_templates())]
+    bytecode_cache = None
+    if bytecode_folder is not None:
+        try:
+            bytecode_folder.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = FileSystemBytecodeCache(str(bytecode_folder))
+        except OSError:
+            bytecode_cache = None  # a read-only checkout: compile every time
     env = Environment(
+        bytecode_cache=bytecode_cache,
         loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         undefined=StrictUndefined,
@@ -53,11 +64,14 @@ def asset_bytes(user_templates: Path | None, name: str) -> bytes:
     raise FileNotFoundError(name)
 
 
-def search_index_script(entries: list[dict]) -> bytes:
-    """The search index as a script, since pages opened from file:// cannot fetch JSON.
+def search_entry_text(entry: dict) -> str:
+    """One entry of the search index as JSON. json.dumps escapes nothing HTML-special; the index
+    is a .js file loaded by src, never inlined, and `<` is escaped anyway so no record text can
+    close a script element."""
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
-    json.dumps escapes nothing HTML-special, but this is a .js file loaded by src, never inlined,
-    and `<` is escaped anyway so no record text can close a script element.
-    """
-    payload = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    return f"window.COACHSITE_SEARCH = {payload};\n".encode("utf-8")
+
+def search_index_script(entries: list[dict] | None = None, texts: list[str] | None = None) -> bytes:
+    """The search index as a script, since pages opened from file:// cannot fetch JSON."""
+    texts = texts if texts is not None else [search_entry_text(entry) for entry in entries or []]
+    return ("window.COACHSITE_SEARCH = [" + ",".join(texts) + "];\n").encode("utf-8")
