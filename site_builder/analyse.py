@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 from site_builder.config import Config
 from site_builder.model import COACHED_KINDS, Person, Record, Repository
@@ -126,27 +127,41 @@ class Analysis:
 
 # --- the rules, one small function each -----------------------------------------------------
 
-def least_squares_slope(values: list[int]) -> Fraction:
-    """Slope of value against index 0..n-1 (n >= 2), exact: a slope of exactly 0.25 must compare
-    equal to the 0.25 threshold, which floating point does not guarantee."""
+def slope_terms(values: list[int]) -> tuple[int, int]:
+    """Numerator and (positive) denominator of the least-squares slope of value against index
+    0..n-1 (n >= 2), in integers: a slope of exactly 0.25 must compare equal to a 0.25 threshold,
+    which floating point does not guarantee."""
     n = len(values)
     sum_x, sum_y = n * (n - 1) // 2, sum(values)
     sum_xy = sum(x * y for x, y in enumerate(values))
     sum_xx = sum(x * x for x in range(n))
-    return Fraction(n * sum_xy - sum_x * sum_y, n * sum_xx - sum_x * sum_x)
+    return n * sum_xy - sum_x * sum_y, n * sum_xx - sum_x * sum_x
+
+
+def least_squares_slope(values: list[int]) -> Fraction:
+    numerator, denominator = slope_terms(values)
+    return Fraction(numerator, denominator)
+
+
+@lru_cache(maxsize=64)
+def _threshold(value: float) -> tuple[int, int]:
+    exact = Fraction(str(value))  # "0.25", not the float's binary expansion
+    return exact.numerator, exact.denominator
 
 
 def trend(levels: list[int], config: Config) -> tuple[str, float | None]:
     window = levels[-config.trend_window:] if config.trend_window > 0 else levels
     if len(window) < max(config.trend_min_observations, 2):
         return "insufficient", None
-    slope = least_squares_slope(window)
-    threshold = Fraction(str(config.trend_threshold))  # "0.25", not the float's binary expansion
-    if slope >= threshold:
-        return "improving", float(slope)
-    if slope <= -threshold:
-        return "declining", float(slope)
-    return "steady", float(slope)
+    numerator, denominator = slope_terms(window)
+    top, bottom = _threshold(config.trend_threshold)
+    slope = numerator / denominator
+    # slope >= top/bottom, compared exactly in integers (both denominators are positive)
+    if numerator * bottom >= top * denominator:
+        return "improving", slope
+    if numerator * bottom <= -top * denominator:
+        return "declining", slope
+    return "steady", slope
 
 
 def development_stage(joined: date | None, today: date, config: Config) -> str | None:

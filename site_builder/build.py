@@ -118,7 +118,8 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     today = resolve_today(options.today)
     cache = load_cache(options.root, options.output) if options.incremental else BuildCache()
     if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
-        cache = BuildCache(files=cache.files)  # another output folder: parse results still hold
+        # another output folder: what was read and checked still holds, the pages do not
+        cache = BuildCache(files=cache.files, validation=cache.validation)
     discovered = discover(options.root)
     fingerprint = _fingerprint(options, today, discovered[0])
     if options.incremental and cache.fingerprint == fingerprint:
@@ -127,7 +128,8 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
                            timings=timings, unchanged=True)
     lap("fingerprint")
 
-    checked = check(options.root, today, file_cache=cache.files, discovered=discovered)
+    checked = check(options.root, today, file_cache=cache.files, discovered=discovered,
+                    validate_memo=cache.validation if options.incremental else None)
     lap("check")
     if checked.errors:
         return BuildResult(False, checked, timings=timings)

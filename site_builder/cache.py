@@ -20,7 +20,7 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 3
+FORMAT = 4
 
 
 class FileCache:
@@ -124,6 +124,7 @@ class BuildCache:
     pages: dict = field(default_factory=dict)  # output path -> (input key, chart key)
     site: tuple[int, ...] = ()  # identity of the output folder the pages describe
     fragments: dict = field(default_factory=dict)  # name -> (key, text), see Fragments
+    validation: dict = field(default_factory=dict)  # path -> (content hash, diagnostics), see validate()
 
 
 def site_identity(output: Path) -> tuple[int, ...]:
@@ -148,9 +149,9 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, (fingerprint, pages, site, fragments) = pickle.load(handle)
+            version, fmt, (fingerprint, pages, site, fragments, validation) = pickle.load(handle)
         if version == __version__ and fmt == FORMAT:
-            return BuildCache(fingerprint, files, pages, site, fragments)
+            return BuildCache(fingerprint, files, pages, site, fragments, validation)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
     return BuildCache(files=files)
@@ -163,7 +164,8 @@ def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
     if not ignore.exists():
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
     cache.files.save()
-    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site, cache.fragments))
+    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site, cache.fragments,
+                                                     cache.validation))
 
 
 def digest(*parts: object) -> str:

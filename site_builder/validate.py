@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterator
 
+from site_builder.cache import digest
 from site_builder.config import Config
 from site_builder.diagnostics import Diagnostic, error, warning
 from site_builder.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
@@ -236,24 +237,24 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 
 
 def validate(repository: Repository, config: Config, today: date, memo: dict | None = None) -> list[Diagnostic]:
-    """Every rule's diagnostics. `memo` (kept by serve) remembers each record's, valid while the
-    record and the organisation are the very same objects and the date and settings are equal."""
+    """Every rule's diagnostics. `memo` (kept by serve, and by build in its cache) remembers each
+    record's: a record's diagnostics depend on its own file (its content hash) and on the
+    organisation (people, teams, frameworks), the date and the settings, digested once."""
     context = Context(repository, config, today)
     found = [diagnostic for rule in RULES for diagnostic in rule(context)]
-    organisation = (tuple(map(id, repository.frameworks.values())), tuple(map(id, repository.teams.values())),
-                    tuple(map(id, repository.people.values())), today, config)
-    if memo is not None and memo.get("organisation") != organisation:
-        memo.clear()
-        memo["organisation"] = organisation
-        memo["keep"] = (list(repository.frameworks.values()), list(repository.teams.values()),
-                        list(repository.people.values()))  # ids stay meaningful while these live
+    if memo is not None:
+        organisation = digest(repr(sorted(repository.frameworks.items())), repr(sorted(repository.teams.items())),
+                              repr(sorted(repository.people.items())), today.isoformat(), repr(config))
+        if memo.get("organisation") != organisation:
+            memo.clear()
+            memo["organisation"] = organisation
     for record in repository.records:
         cached = memo.get(record.path) if memo is not None else None
-        if cached is not None and cached[0] is record:
+        if cached is not None and cached[0] == record.content_hash:
             found += cached[1]
             continue
         problems = [diagnostic for rule in RECORD_RULES for diagnostic in rule(context, record)]
         if memo is not None:
-            memo[record.path] = (record, problems)
+            memo[record.path] = (record.content_hash, problems)
         found += problems
     return found
