@@ -145,15 +145,12 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
                            scope=Scope(rep=rep, team=team), drafts=drafts, templates=templates)
 
     def progress(pages):
-        if not sys.stderr.isatty():
-            return pages
-        return click.progressbar(pages, label="rendering", file=sys.stderr)
+        # a bar only on a terminal; in CI logs it would be noise
+        with click.progressbar(pages, label="rendering", file=sys.stderr) as bar:
+            yield from bar
 
     try:
-        if sys.stderr.isatty():
-            result = _build_with_bar(build, options, progress)
-        else:
-            result = build(options)
+        result = build(options, progress=progress if sys.stderr.isatty() else None)
     except ScopeError as exc:
         raise click.UsageError(str(exc)) from None
     except OutputError as exc:
@@ -178,21 +175,6 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     click.echo(f"built {result.pages} pages ({result.pages_rendered} rendered, {stats.written} files written, "
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
-
-
-def _build_with_bar(build, options, progress):
-    bar_holder = {}
-
-    def wrapped(pages):
-        bar = progress(pages)
-        bar_holder["bar"] = bar
-        return bar.__enter__()
-
-    try:
-        return build(options, progress=wrapped)
-    finally:
-        if "bar" in bar_holder:
-            bar_holder["bar"].__exit__(None, None, None)
 
 
 @main.command("demo")

@@ -93,15 +93,6 @@ def team_document(team: TeamAnalysis) -> dict:
     }
 
 
-def summary(analysis: Analysis) -> dict:
-    return {
-        "schema": SCHEMA_VERSION,
-        "today": _iso(analysis.today),
-        "reps": {rep_id: rep_document(rep) for rep_id, rep in analysis.reps.items()},
-        "teams": {team_id: team_document(team) for team_id, team in analysis.teams.items()},
-    }
-
-
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 

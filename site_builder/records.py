@@ -506,14 +506,3 @@ def assemble(items: list[Framework | Team | Person | Record]) -> Repository:
     records = sorted((item for item in items if isinstance(item, Record)),
                      key=lambda r: (r.rep, r.date or date.min, r.path))
     return Repository(frameworks, teams, people, tuple(records))
-
-
-def build_repository(files: list[SourceFile]) -> tuple[Repository, list[Diagnostic], set[str]]:
-    """Model every file. Returns the repository, the problems, and the paths that have errors."""
-    diagnostics: list[Diagnostic] = []
-    items = []
-    for source in files:
-        item, problems = model_file(source)
-        diagnostics += problems
-        items.append(item)
-    return assemble(items), diagnostics, {d.path for d in diagnostics if d.is_error}
