@@ -141,6 +141,7 @@ class Gatherer:
         build kept to (key, chart). Pages whose key is unchanged are reused, not rebuilt."""
         self.context_key = context_key
         self.previous = previous or {}
+        self.rep_keys: dict[str, str] = {}
         self.repo = repository
         self.analysis = analysis
         self.config = config
@@ -356,9 +357,21 @@ class Gatherer:
                                     " ".join([title, competency.description or ""] + list(competency.levels.values())),
                                     "competency"))
 
+    def team_key(self, team_id: str) -> str:
+        """A team page shows its members' analysis (their rep keys) and what context_key covers."""
+        members = self.analysis.teams[team_id].reps
+        return digest(self.context_key, team_url(team_id), tuple(self.rep_key(rep) for rep in members))
+
     def team_page(self, team_id: str) -> None:
         page = team_url(team_id)
         team = self.analysis.teams[team_id]
+        repo_team = self.repo.teams[team_id]
+        title = team.name or team_id
+        search = " ".join([title, repo_team.goals])
+        key = self.team_key(team_id)
+        if self.reusable(page, key) is not None:
+            self.site.pages.append(Page(page, "team.html", {}, title, search, "team", key, True))
+            return
         framework = self.repo.frameworks.get(self.repo.teams[team_id].framework or "")
         competencies = list(framework.competencies) if framework else []
         members = [self.analysis.reps[r] for r in team.reps]
@@ -386,8 +399,6 @@ class Gatherer:
                     "days": rep.days_since_last_session, "overdue": rep.overdue,
                     "recent": rep.sessions_recent, "stage": rep.stage,
                     "focus": [self.competency_name(framework, c) for c in rep.focus_recent]} for rep in members]
-        repo_team = self.repo.teams[team_id]
-        title = team.name or team_id
         context = self.common(page, title) | {
             "team": {"name": title, "manager": self.person_name(team.manager),
                      "framework": self.link(page, framework_url(framework.id), framework.name or framework.id) if framework else None},
@@ -407,8 +418,7 @@ class Gatherer:
             "open_records": [self.record_row(page, r) for rep in members for r in reversed(rep.records)
                              if r.status in ("shared", "disputed") or changed_after_approval(r)],
         }
-        self.site.pages.append(Page(page, "team.html", context, title,
-                                    " ".join([title, repo_team.goals]), "team"))
+        self.site.pages.append(Page(page, "team.html", context, title, search, "team", key))
 
     def heat_cell(self, page: str, rep: RepAnalysis, status: CompetencyStatus | None, name: str) -> dict:
         if status is None or status.current is None:
@@ -426,8 +436,12 @@ class Gatherer:
 
     def rep_key(self, rep_id: str) -> str:
         """Everything a rep page shows: the rep's records and what context_key covers."""
-        records = self.analysis.reps[rep_id].records
-        return digest(self.context_key, rep_url(rep_id), tuple((r.path, r.content_hash) for r in records))
+        key = self.rep_keys.get(rep_id)
+        if key is None:
+            records = self.analysis.reps[rep_id].records
+            key = digest(self.context_key, rep_url(rep_id), tuple((r.path, r.content_hash) for r in records))
+            self.rep_keys[rep_id] = key
+        return key
 
     def session_key(self, record: Record, previous: Record | None, following: Record | None) -> str:
         neighbours = tuple((r.path, r.kind, r.date) if r else None for r in (previous, following))

@@ -184,6 +184,8 @@ class LiveSite:
             key = good.gatherer.session_key(*arguments)
         elif kind == "rep":
             key = good.gatherer.rep_key(*arguments)
+        elif kind == "team":
+            key = good.gatherer.team_key(*arguments)
         if key is not None and path in self.keyed and self.keyed[path][0] == key:
             return self.keyed[path][1]
         good.gatherer.site = SiteModel()

@@ -159,10 +159,15 @@ def _swap(staging: Path, target: Path) -> Path | None:
     return retired
 
 
+_removers: list[subprocess.Popen] = []
+
+
 def _remove(retired: Path, background: bool) -> None:
+    _removers[:] = [process for process in _removers if process.poll() is None]  # reap finished ones
     if background:
-        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-                          str(retired)], start_new_session=True, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _removers.append(subprocess.Popen(
+            [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+             str(retired)], start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
     else:
         shutil.rmtree(retired, ignore_errors=True)
