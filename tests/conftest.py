@@ -87,14 +87,19 @@ def mini(tmp_path: Path):
     return make
 
 
+def copy_sample(root: Path) -> Path:
+    """A private copy of the repository's sample data under root, safe to break."""
+    for folder in ("records", "frameworks"):
+        shutil.copytree(REPO / folder, root / folder)
+    if (REPO / "coachsite.toml").exists():
+        shutil.copy(REPO / "coachsite.toml", root / "coachsite.toml")
+    return root
+
+
 @pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of the repository's sample data, safe to break."""
-    for folder in ("records", "frameworks"):
-        shutil.copytree(REPO / folder, tmp_path / folder)
-    if (REPO / "coachsite.toml").exists():
-        shutil.copy(REPO / "coachsite.toml", tmp_path / "coachsite.toml")
-    return tmp_path
+    return copy_sample(tmp_path)
 
 
 def pytest_addoption(parser):

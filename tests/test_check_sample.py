@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ import pytest
 
 from site_builder.check import check
 from site_builder.load import MAX_FILE_BYTES
-from tests.conftest import REPO, TODAY
+from tests.conftest import REPO, TODAY, copy_sample
 
 FRAMEWORK_FILE = "frameworks/field-sales.yaml"
 
@@ -526,15 +525,6 @@ MUTATIONS = [bad_rating, true_as_rating, unknown_competency, misspelled_key, yam
              unknown_manager, invalid_id, bad_filename, role_not_in_framework,
              # warnings: exit 0, and 1 with --strict
              leftover, not_markdown, too_many_focus, rating_outside_focus]
-
-
-def copy_sample(root: Path) -> Path:
-    """Like the sample_copy fixture, for the module-scoped runs below."""
-    for folder in ("records", "frameworks"):
-        shutil.copytree(REPO / folder, root / folder)
-    if (REPO / "coachsite.toml").exists():
-        shutil.copy(REPO / "coachsite.toml", root / "coachsite.toml")
-    return root
 
 
 @pytest.fixture(scope="module")
