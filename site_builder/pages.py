@@ -501,7 +501,6 @@ class Gatherer:
                   "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]} for p in f.records]}
                  for f in reversed(rep.flags)]
         team = self.repo.teams.get(rep.team or "")
-        title = rep.name or rep_id
         context = self.common(page, title, [self.link(page, team_url(team.id), team.name or team.id)]
                               if team and team.id in self.analysis.teams else []) | {
             "rep": {"name": title, "id": rep_id, "role": self.role_name(framework, rep.role),
@@ -523,7 +522,7 @@ class Gatherer:
                                  "text": rep.objectives_from.rsplit("/", 1)[-1]} if rep.objectives_from else None),
             "flags": flags,
             "timeline": [self.record_row(page, r) for r in reversed(rep.records)],
-            "plan": self.render_notes(self.repo.people[rep_id].plan),
+            "plan": self.render_notes(person.plan),
             "overdue_days": self.config.overdue_days,
         }
         self.site.pages.append(Page(page, "rep.html", context, title, search, "rep", key,
