@@ -8,11 +8,12 @@ non-linearly; a snapshot mean hides exactly what a coach must see).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
 
+from site_builder.cache import digest
 from site_builder.config import Config
 from site_builder.model import COACHED_KINDS, Person, Record, Repository
 
@@ -262,10 +263,14 @@ def readiness(repository: Repository, person: Person, competencies: dict[str, Co
     return found
 
 
+def _record_order(record: Record) -> tuple:
+    return (record.date or date.min, record.path)
+
+
 def analyse_rep(repository: Repository, person: Person, records: list[Record], today: date,
                 config: Config) -> RepAnalysis:
     # date then path, whatever order they came in: "latest" must not depend on the file system
-    records = sorted(records, key=lambda r: (r.date or date.min, r.path))
+    records = sorted(records, key=_record_order)
     counting = [r for r in records if r.counts and r.date is not None]
     framework = repository.framework_of(person)
     role = framework.roles.get(person.role or "") if framework else None
@@ -345,20 +350,18 @@ def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) 
     )
 
 
-def _same_inputs(before: tuple, now: tuple) -> bool:
-    """The very same person, framework and record objects (a cache hands back the same objects
-    for unchanged files), and equal date and settings."""
-    (person, framework, today, config, records), (person2, framework2, today2, config2, records2) = before, now
-    return (person is person2 and framework is framework2 and today == today2 and config == config2
-            and len(records) == len(records2) and all(a is b for a, b in zip(records, records2)))
-
-
 def analyse(repository: Repository, today: date, config: Config, reps: list[str] | None = None,
             teams: list[str] | None = None, memo: dict | None = None) -> Analysis:
     """The whole analysis. `repository` should hold only records without errors.
 
     `reps` and `teams` default to everyone being coached and every team (see scope.restrict).
+    `memo` (kept by serve in memory and by build in its cache) holds each rep's analysis with a
+    digest of everything it was computed from: the person, their framework, their records'
+    contents, the date and the settings. A rep whose digest is unchanged is not analysed again.
     """
+    frameworks = {fid: digest(repr(framework)) for fid, framework in repository.frameworks.items()} \
+        if memo is not None else {}
+    settings = repr(config)
     by_rep: dict[str, list[Record]] = {}
     for record in repository.records:
         by_rep.setdefault(record.rep, []).append(record)
@@ -367,15 +370,22 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
     rep_results = {}
     for rep_id in rep_list:
         person, records = repository.people[rep_id], by_rep.get(rep_id, [])
-        framework = repository.framework_of(person)
-        inputs = (person, framework, today, config, records)
-        cached = memo.get(rep_id) if memo is not None else None
-        if cached is not None and _same_inputs(cached[0], inputs):
-            rep_results[rep_id] = cached[1]
+        if memo is None:
+            rep_results[rep_id] = analyse_rep(repository, person, records, today, config)
+            continue
+        team = repository.teams.get(person.team or "")
+        key = digest(repr(person), frameworks.get(team.framework if team else "", ""), today.isoformat(), settings,
+                     tuple((r.path, r.content_hash, r.status) for r in records))
+        cached = memo.get(rep_id)
+        if cached is not None and cached[0] == key:
+            # kept without its records (they are in the parse cache already): put today's back
+            rep_results[rep_id] = replace(cached[1], records=tuple(sorted(records, key=_record_order)))
             continue
         rep_results[rep_id] = analyse_rep(repository, person, records, today, config)
-        if memo is not None:
-            memo[rep_id] = (inputs, rep_results[rep_id])
+        memo[rep_id] = (key, replace(rep_results[rep_id], records=()))
+    if memo is not None:
+        for gone in set(memo) - set(rep_list):  # reps deleted (or outside this scope)
+            del memo[gone]
     team_results = {team_id: analyse_team(repository, team_id, list(rep_results.values()))
                     for team_id in team_list}
     return Analysis(today, rep_results, team_results)

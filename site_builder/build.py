@@ -119,7 +119,7 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     cache = load_cache(options.root, options.output) if options.incremental else BuildCache()
     if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
         # another output folder: what was read and checked still holds, the pages do not
-        cache = BuildCache(files=cache.files, validation=cache.validation)
+        cache = BuildCache(files=cache.files, validation=cache.validation, analyses=cache.analyses)
     discovered = discover(options.root)
     fingerprint = _fingerprint(options, today, discovered[0])
     if options.incremental and cache.fingerprint == fingerprint:
@@ -133,7 +133,8 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     lap("check")
     if checked.errors:
         return BuildResult(False, checked, timings=timings)
-    prepared = prepare(checked, options.scope, drafts=options.drafts)
+    prepared = prepare(checked, options.scope, drafts=options.drafts,
+                       memo=cache.analyses if options.incremental else None)
     lap("analyse")
     key = context_key(options, today, checked, prepared)
     present = _files_in(options.output) if cache.pages else set()

@@ -20,7 +20,7 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 4
+FORMAT = 5
 
 
 class FileCache:
@@ -125,6 +125,7 @@ class BuildCache:
     site: tuple[int, ...] = ()  # identity of the output folder the pages describe
     fragments: dict = field(default_factory=dict)  # name -> (key, text), see Fragments
     validation: dict = field(default_factory=dict)  # path -> (content hash, diagnostics), see validate()
+    analyses: dict = field(default_factory=dict)  # rep -> (inputs digest, analysis), see analyse()
 
 
 def site_identity(output: Path) -> tuple[int, ...]:
@@ -149,9 +150,9 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, (fingerprint, pages, site, fragments, validation) = pickle.load(handle)
+            version, fmt, (fingerprint, pages, site, fragments, validation, analyses) = pickle.load(handle)
         if version == __version__ and fmt == FORMAT:
-            return BuildCache(fingerprint, files, pages, site, fragments, validation)
+            return BuildCache(fingerprint, files, pages, site, fragments, validation, analyses)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
     return BuildCache(files=files)
@@ -165,7 +166,7 @@ def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
     cache.files.save()
     _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site, cache.fragments,
-                                                     cache.validation))
+                                                     cache.validation, cache.analyses))
 
 
 def digest(*parts: object) -> str:

@@ -235,8 +235,17 @@ class Gatherer:
             self.team_page(team_id)
         for rep_id in self.analysis.reps:
             self.rep_page(rep_id)
+            # a rep whose page is unchanged has unchanged session pages too: their keys digest a
+            # subset of the rep key's inputs, so the previous keys stand without recomputing them
+            unchanged = self.reusable(rep_url(rep_id), self.rep_key(rep_id)) is not None
             records = self.records_by_rep[rep_id]
             for index, record in enumerate(records):
+                kept = self.previous.get(session_url(record)) if unchanged else None
+                if kept is not None:
+                    title = self.session_title(record)
+                    self.site.pages.append(Page(session_url(record), "session.html", {}, title,
+                                                self.session_search(record, title), "session", kept[0], True))
+                    continue
                 self.session_page(record, records[index - 1] if index else None,
                                   records[index + 1] if index + 1 < len(records) else None)
         self.search_page()
