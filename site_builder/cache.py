@@ -20,7 +20,7 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 5
+FORMAT = 6
 
 
 class FileCache:
@@ -117,15 +117,50 @@ class Fragments:
         return text
 
 
-@dataclass
+_STATE = ("pages", "fragments", "validation", "analyses")
+
+
 class BuildCache:
-    fingerprint: str = ""
-    files: FileCache = field(default_factory=FileCache)
-    pages: dict = field(default_factory=dict)  # output path -> (input key, chart key)
-    site: tuple[int, ...] = ()  # identity of the output folder the pages describe
-    fragments: dict = field(default_factory=dict)  # name -> (key, text), see Fragments
-    validation: dict = field(default_factory=dict)  # path -> (content hash, diagnostics), see validate()
-    analyses: dict = field(default_factory=dict)  # rep -> (inputs digest, analysis), see analyse()
+    """What the previous build of one output folder knew.
+
+    The fingerprint and the output's identity are read at once (they decide whether there is
+    anything to do); the rest — page keys, export pieces, validation and analysis results — is
+    read on first use, so a build with nothing changed reads a few bytes, not the organisation.
+    """
+
+    def __init__(self, fingerprint: str = "", files: FileCache | None = None, site: tuple[int, ...] = (),
+                 state_path: Path | None = None, **state):
+        self.fingerprint = fingerprint
+        self.files = files if files is not None else FileCache()
+        self.site = site  # identity of the output folder the pages describe
+        self._state_path = state_path
+        self._state: dict | None = None
+        if state or state_path is None:
+            self._state = {name: state.get(name, {}) for name in _STATE}
+
+    def _loaded(self) -> dict:
+        if self._state is None:
+            self._state = {name: {} for name in _STATE}
+            try:
+                with open(self._state_path, "rb") as handle:  # type: ignore[arg-type]
+                    version, fmt, state = pickle.load(handle)
+                if version == __version__ and fmt == FORMAT and isinstance(state, dict):
+                    self._state.update({name: state.get(name, {}) for name in _STATE})
+            except Exception:  # noqa: BLE001 - an unreadable cache is simply no cache
+                pass
+        return self._state
+
+    # output path -> (input key, chart key); see pages.Gatherer
+    pages = property(lambda self: self._loaded()["pages"], lambda self, v: self._loaded().__setitem__("pages", v))
+    # name -> (key, text); see Fragments
+    fragments = property(lambda self: self._loaded()["fragments"],
+                         lambda self, v: self._loaded().__setitem__("fragments", v))
+    # path -> (content hash, diagnostics); see validate()
+    validation = property(lambda self: self._loaded()["validation"],
+                          lambda self, v: self._loaded().__setitem__("validation", v))
+    # rep -> (inputs digest, analysis); see analyse()
+    analyses = property(lambda self: self._loaded()["analyses"],
+                        lambda self, v: self._loaded().__setitem__("analyses", v))
 
 
 def site_identity(output: Path) -> tuple[int, ...]:
@@ -150,9 +185,9 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, (fingerprint, pages, site, fragments, validation, analyses) = pickle.load(handle)
+            version, fmt, (fingerprint, site) = pickle.load(handle)
         if version == __version__ and fmt == FORMAT:
-            return BuildCache(fingerprint, files, pages, site, fragments, validation, analyses)
+            return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state.pickle"))
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
     return BuildCache(files=files)
@@ -165,8 +200,10 @@ def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
     if not ignore.exists():
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
     cache.files.save()
-    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.pages, cache.site, cache.fragments,
-                                                     cache.validation, cache.analyses))
+    path = cache_path(root, output)
+    # the state first: a header pointing at a missing state only means a full build
+    _atomic_pickle(path.with_suffix(".state.pickle"), {name: getattr(cache, name) for name in _STATE})
+    _atomic_pickle(path, (cache.fingerprint, cache.site))
 
 
 def digest(*parts: object) -> str:
