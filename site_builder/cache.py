@@ -10,10 +10,12 @@ backup, swapped by an interrupted build), means a full build, never a wrong one.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +44,7 @@ class FileCache:
         if folder is not None and folder.is_dir():
             for shard in sorted(folder.glob("*.pickle")):
                 try:
-                    with open(shard, "rb") as handle:
-                        version, fmt, entries = pickle.load(handle)
+                    version, fmt, entries = _load_pickle(shard)
                 except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
                     continue
                 if version == __version__ and fmt == FORMAT and isinstance(entries, dict):
@@ -84,6 +85,25 @@ class FileCache:
         self.dirty.clear()
 
 
+@contextmanager
+def _collector_paused():
+    """Unpickling builds hundreds of thousands of objects, each of which the cyclic garbage
+    collector would otherwise scan again and again: pausing it halves the time. (None of these
+    objects is garbage; the collector resumes right after.)"""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_pickle(path) -> object:
+    with open(path, "rb") as handle, _collector_paused():
+        return pickle.load(handle)
+
+
 def _shard(path: str) -> str:
     return hashlib.sha256(path.rsplit("/", 1)[0].encode()).hexdigest()[:16]
 
@@ -91,7 +111,7 @@ def _shard(path: str) -> str:
 def _atomic_pickle(path: Path, payload) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(handle, "wb") as stream, _collector_paused():
             pickle.dump((__version__, FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except BaseException:
@@ -142,8 +162,7 @@ class BuildCache:
         if self._state is None:
             self._state = {name: {} for name in _STATE}
             try:
-                with open(self._state_path, "rb") as handle:  # type: ignore[arg-type]
-                    version, fmt, state = pickle.load(handle)
+                version, fmt, state = _load_pickle(self._state_path)
                 if version == __version__ and fmt == FORMAT and isinstance(state, dict):
                     self._state.update({name: state.get(name, {}) for name in _STATE})
             except Exception:  # noqa: BLE001 - an unreadable cache is simply no cache
