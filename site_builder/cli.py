@@ -156,6 +156,10 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     except OutputError as exc:
         click.echo(f"coachsite: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        click.echo(f"coachsite: not built: {exc.strerror or exc}{where}; the previous site is untouched", err=True)
+        sys.exit(1)
     except TemplateError as exc:
         from site_builder.serve import template_problem
 

@@ -16,3 +16,15 @@ def test_a_template_that_does_not_compile_is_reported_with_file_and_line(tmp_pat
     assert "Traceback" not in result.stderr
     assert "base.html:3: error:" in result.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path):
+    root = write_tree(tmp_path / "repo", MINI)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "site_builder", "build", str(root), "-o", str(blocker / "site"),
+                             "--today", "2026-11-26"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "not built:" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
