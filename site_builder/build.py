@@ -68,7 +68,8 @@ def notes_html(markdown: str) -> Markup:
     return Markup(heading_offset(str(render_markdown(markdown)), 1))
 
 
-def _template_files(options: BuildOptions) -> tuple:
+def template_files(options: BuildOptions) -> tuple:
+    """Every template file by stamp: what build fingerprints and serve watches for changes."""
     folders = [default_templates()] + ([options.templates] if options.templates else [])
     return tuple((str(path), stamp(path.parent, path.name)) for folder in folders
                  for path in sorted(Path(folder).rglob("*")) if path.is_file())
@@ -88,14 +89,14 @@ def _fingerprint(options: BuildOptions, today: date, found) -> str:
     """Every input of a build, by stamp: equal fingerprints mean an identical site."""
     inputs = tuple((item.path, item.stamp) for item in found)
     return digest(__version__, today.isoformat(), options.scope, options.drafts, str(options.templates),
-                  stamp(options.root, CONFIG_FILE), _template_files(options), inputs)
+                  stamp(options.root, CONFIG_FILE), template_files(options), inputs)
 
 
 def context_key(options: BuildOptions, today: date, checked: Checked, prepared) -> str:
     """Everything outside a rep's own records that a rep or session page shows."""
     repository = prepared.repository
     return digest(__version__, today.isoformat(), options.scope, options.drafts, repr(checked.config),
-                  _template_files(options), repr(sorted(repository.frameworks.items())),
+                  template_files(options), repr(sorted(repository.frameworks.items())),
                   repr(sorted(repository.teams.items())), repr(sorted(repository.people.items())))
 
 

@@ -110,7 +110,6 @@ def draw(spec: ChartSpec) -> bytes:
     start, end = date.fromisoformat(spec.start).toordinal(), date.fromisoformat(spec.end).toordinal()
     levels = [level for level, _ in spec.scale]
     low, high = min(levels) - 0.5, max(levels) + 0.5
-    rows = -(-len(spec.panels) // COLUMNS)
     grid, frames, expected = [], [], []
     points: dict[str, tuple[list[float], list[float]]] = {stream: ([], []) for stream in STREAMS}
     for index, panel in enumerate(spec.panels):

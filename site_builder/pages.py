@@ -6,7 +6,6 @@ decided here. Nothing here renders HTML or touches a file.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field

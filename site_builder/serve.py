@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import TemplateError
 from markupsafe import escape
 
-from site_builder.build import BuildOptions, context_key, notes_html
+from site_builder.build import BuildOptions, context_key, notes_html, template_files
 from site_builder.cache import FileCache
 from site_builder.charts import ChartSpec, draw
 from site_builder.check import Checked, check, resolve_today
@@ -111,7 +111,7 @@ class LiveSite:
                         validate_memo=self.validate_memo)
         changed = sum(1 for path, entry in self.files.entries.items() if before.get(path) is not entry)
         changed += len(set(before) - set(self.files.entries))
-        templates = _template_stamp(options)
+        templates = template_files(options)
         inputs = (today, checked.config, templates)
         if self.good is not None or self.errors:
             if changed == 0 and inputs == self.inputs and checked.errors == self.errors:
@@ -303,17 +303,6 @@ def _type(path: str) -> str:
     if path.endswith(".json"):
         return "application/json"
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
-
-
-def _template_stamp(options: BuildOptions) -> tuple:
-    folders = [default_templates()] + ([Path(options.templates)] if options.templates else [])
-    stamps = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                info = path.stat()
-                stamps.append((str(path), info.st_size, info.st_mtime_ns))
-    return tuple(stamps)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def rule_observed_call_star(ctx: Context, record: Record) -> Iterator[Diagnostic
 
 
 def rule_method(ctx: Context, record: Record) -> Iterator[Diagnostic]:
-    repo, config = ctx.repository, ctx.config
+    config = ctx.config
     if len(record.focus) > config.max_focus:
         line, column = record.at("focus")
         yield warning(record.path, line, column, "too-many-focus",
