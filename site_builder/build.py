@@ -17,7 +17,8 @@ from typing import Callable
 from markupsafe import Markup
 
 from site_builder import __version__
-from site_builder.cache import CACHE_DIR, BuildCache, Fragments, digest, load_cache, save_cache, site_identity
+from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, collector_paused, digest, load_cache, save_cache,
+                                site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -106,6 +107,15 @@ def build(options: BuildOptions, progress: Callable | None = None) -> BuildResul
     Raises OutputError when the output folder is not one coachsite may replace, and ScopeError for
     an unknown --rep or --team.
     """
+    # A build holds the whole organisation in memory (records, analyses, the cache) and makes
+    # almost no reference cycles: the cyclic collector would rescan those hundreds of thousands of
+    # objects again and again for nothing (half the time of a one-record rebuild). Reference
+    # counting still frees everything; the collector resumes when the build returns.
+    with collector_paused():
+        return _build(options, progress)
+
+
+def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     mark = [started]

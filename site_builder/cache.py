@@ -85,7 +85,7 @@ class FileCache:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Unpickling builds hundreds of thousands of objects, each of which the cyclic garbage
     collector would otherwise scan again and again: pausing it halves the time. (None of these
     objects is garbage; the collector resumes right after.)"""
@@ -99,7 +99,7 @@ def _collector_paused():
 
 
 def _load_pickle(path) -> object:
-    with open(path, "rb") as handle, _collector_paused():
+    with open(path, "rb") as handle, collector_paused():
         return pickle.load(handle)
 
 
@@ -110,7 +110,7 @@ def _shard(path: str) -> str:
 def _atomic_pickle(path: Path, payload) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "wb") as stream, _collector_paused():
+        with os.fdopen(handle, "wb") as stream, collector_paused():
             pickle.dump((__version__, FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except BaseException:
