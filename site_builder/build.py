@@ -135,7 +135,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     fingerprint = _fingerprint(options, today, discovered[0])
     if options.incremental and cache.fingerprint == fingerprint:
         lap("fingerprint")
-        return BuildResult(True, None, pages=len(cache.pages), seconds=time.perf_counter() - started,
+        return BuildResult(True, None, pages=cache.pages_count, seconds=time.perf_counter() - started,
                            timings=timings, unchanged=True)
     lap("fingerprint")
 
@@ -191,6 +191,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         cache.fingerprint = fingerprint
         cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
         cache.fragments = fragments.used
+        cache.pages_count = len(site.pages)
         cache.site = site_identity(options.output)
         try:
             save_cache(options.root, options.output, cache)

@@ -15,13 +15,14 @@ import hashlib
 import os
 import pickle
 import tempfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 6
+FORMAT = 7
 
 
 class FileCache:
@@ -137,6 +138,36 @@ class Fragments:
 
 
 _STATE = ("pages", "fragments", "validation", "analyses")
+STATE_SHARDS = 64
+
+
+def _state_group(component: str, key: str) -> str:
+    """What a state entry belongs to: its rep (their pages, export and search pieces, analysis and
+    records' validation) or the organisation (""). One rep's entries share a shard, so a record
+    changed rewrites a sixty-fourth of the state, not all of it."""
+    if component == "analyses":
+        return key
+    if component == "validation":  # records/sessions/<rep>/<file>.md
+        parts = key.split("/")
+        return parts[-2] if len(parts) > 2 else ""
+    if component == "fragments":
+        kind, _, key = key.partition(":")
+        if kind != "search":  # summary:<rep>, csv:<rep>
+            return key
+    return key.split("/", 2)[1] if key.startswith("reps/") else ""  # reps/<rep>/...
+
+
+def _partition(state: dict[str, dict]) -> list[dict[str, dict]]:
+    shards: list[dict[str, dict]] = [{name: {} for name in _STATE} for _ in range(STATE_SHARDS)]
+    numbers: dict[str, int] = {}
+    for component in _STATE:
+        for key, value in state[component].items():
+            group = _state_group(component, key)
+            number = numbers.get(group)
+            if number is None:
+                number = numbers[group] = zlib.crc32(group.encode("utf-8")) % STATE_SHARDS
+            shards[number][component][key] = value
+    return shards
 
 
 class BuildCache:
@@ -145,28 +176,46 @@ class BuildCache:
     The fingerprint and the output's identity are read at once (they decide whether there is
     anything to do); the rest — page keys, export pieces, validation and analysis results — is
     read on first use, so a build with nothing changed reads a few bytes, not the organisation.
+    That state is kept in shards by rep, and only the shards whose content changed are written.
     """
 
     def __init__(self, fingerprint: str = "", files: FileCache | None = None, site: tuple[int, ...] = (),
-                 state_path: Path | None = None, **state):
+                 state_path: Path | None = None, pages_count: int = 0, **state):
         self.fingerprint = fingerprint
         self.files = files if files is not None else FileCache()
         self.site = site  # identity of the output folder the pages describe
+        self.pages_count = pages_count  # pages of the site the cache describes
         self._state_path = state_path
         self._state: dict | None = None
+        self._stored: dict[int, dict] = {}  # shard number -> what that shard's file holds
         if state or state_path is None:
             self._state = {name: state.get(name, {}) for name in _STATE}
 
     def _loaded(self) -> dict:
         if self._state is None:
             self._state = {name: {} for name in _STATE}
-            try:
-                version, fmt, state = _load_pickle(self._state_path)
-                if version == __version__ and fmt == FORMAT and isinstance(state, dict):
-                    self._state.update({name: state.get(name, {}) for name in _STATE})
-            except Exception:  # noqa: BLE001 - an unreadable cache is simply no cache
-                pass
+            for number in range(STATE_SHARDS):
+                try:
+                    version, fmt, shard = _load_pickle(self._state_path / f"{number:02d}.pickle")
+                except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
+                    continue
+                if version != __version__ or fmt != FORMAT or not isinstance(shard, dict):
+                    continue
+                self._stored[number] = shard
+                for name in _STATE:
+                    self._state[name].update(shard.get(name, {}))
         return self._state
+
+    def save_state(self, folder: Path) -> None:
+        """Write the shards whose content differs from what their files hold."""
+        folder.mkdir(parents=True, exist_ok=True)
+        same_folder = folder == self._state_path
+        for number, shard in enumerate(_partition(self._loaded())):
+            if same_folder and self._stored.get(number) == shard:
+                continue
+            _atomic_pickle(folder / f"{number:02d}.pickle", shard)
+            self._stored[number] = shard
+        self._state_path = folder
 
     # output path -> (input key, chart key); see pages.Gatherer
     pages = property(lambda self: self._loaded()["pages"], lambda self, v: self._loaded().__setitem__("pages", v))
@@ -203,9 +252,10 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     path = cache_path(root, output)
     try:
         with open(path, "rb") as handle:
-            version, fmt, (fingerprint, site) = pickle.load(handle)
+            version, fmt, (fingerprint, site, pages_count) = pickle.load(handle)
         if version == __version__ and fmt == FORMAT:
-            return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state.pickle"))
+            return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state"),
+                              pages_count=pages_count)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
         pass
     return BuildCache(files=files)
@@ -219,9 +269,11 @@ def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
     cache.files.save()
     path = cache_path(root, output)
-    # the state first: a header pointing at a missing state only means a full build
-    _atomic_pickle(path.with_suffix(".state.pickle"), {name: getattr(cache, name) for name in _STATE})
-    _atomic_pickle(path, (cache.fingerprint, cache.site))
+    # the state first: each of its entries is checked by its own key when used, and the header
+    # (fingerprint and output identity) is what says the cache describes the site
+    cache.save_state(path.with_suffix(".state"))
+    path.with_suffix(".state.pickle").unlink(missing_ok=True)  # written whole by coachsite 0.1's first cache
+    _atomic_pickle(path, (cache.fingerprint, cache.site, cache.pages_count))
 
 
 def digest(*parts: object) -> str:
