@@ -1,5 +1,5 @@
 """`python -m site_builder` is the same as the `coachsite` command."""
 
-from site_builder.cli import main
+from site_builder.cli import run
 
-main()
+run()

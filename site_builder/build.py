@@ -58,6 +58,9 @@ class BuildResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     unchanged: bool = False  # no input changed since the previous build: nothing was done
+    # the build's working set (cache, analysis, page models): freed with the result, so that a
+    # program about to exit need not free it at all (see cli._finish)
+    working_set: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -148,7 +151,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
                        memo=cache.analyses if options.incremental else None)
     lap("analyse")
     key = context_key(options, today, checked, prepared)
-    present = _files_in(options.output) if cache.pages else set()
+    present = _files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
     previous = {path: kept for path, kept in cache.pages.items() if path in present}
     gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
                         context_key=key if options.incremental else "", previous=previous)
@@ -156,8 +159,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     lap("gather")
 
     charts_kept = {page.chart for page in site.pages if page.reuse and page.chart}
-    existing = {key for key in set(site.charts) | charts_kept
-                if (options.output / "charts" / f"{key}.svg").is_file()}
+    existing = {key for key in set(site.charts) | charts_kept if f"charts/{key}.svg" in present}
     to_draw = {key: spec for key, spec in site.charts.items() if key not in existing}
     drawn = draw_all(to_draw, workers=options.workers)
     lap("charts")
@@ -185,7 +187,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     reuse = tuple(sorted([page.path for page in site.pages if page.reuse]
                          + [f"charts/{key}.svg" for key in existing]))
     cache.site = ()  # until the cache is saved below, it describes no folder
-    stats = write_site(options.output, files, reuse=reuse)
+    stats = write_site(options.output, files, reuse=reuse, present=present)
     lap("write")
     if options.incremental:
         cache.fingerprint = fingerprint
@@ -199,4 +201,5 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
             pass  # a read-only records checkout: the next build is simply a full one
         lap("cache")
     return BuildResult(True, checked, len(site.pages), len(to_render), len(drawn), len(existing), stats,
-                       time.perf_counter() - started, timings)
+                       time.perf_counter() - started, timings,
+                       working_set=(cache, prepared, gatherer, site, files, fragments, present, previous))

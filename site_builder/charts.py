@@ -14,7 +14,6 @@ import io
 import json
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
@@ -189,6 +188,8 @@ def draw_all(specs: dict[str, ChartSpec], workers: int = 2, parallel_from: int =
     keys = sorted(specs)
     if len(keys) < parallel_from or workers < 2:
         return {key: draw(specs[key]) for key in keys}
+    from concurrent.futures import ProcessPoolExecutor  # only a build that draws many charts needs it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         drawn = pool.map(draw, [specs[key] for key in keys], chunksize=max(1, len(keys) // (workers * 4)))
         return dict(zip(keys, drawn))

@@ -5,6 +5,7 @@ Only this module prints or exits. Exit codes: 0 clean, 1 problems in the records
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -43,6 +44,26 @@ today_option = click.option("--today", callback=_today, metavar="YYYY-MM-DD",
 @click.version_option(__version__, prog_name="coachsite")
 def main() -> None:
     """Field-sales coaching records as plain text: check them, analyse them, build the site."""
+
+
+_process_is_ours = False  # set by run(): this process is the coachsite command and nothing else
+
+
+def run() -> None:
+    """The `coachsite` program (main() is the click group, for embedding and tests)."""
+    global _process_is_ours
+    _process_is_ours = True
+    main()
+
+
+def _finish(result) -> None:
+    """End the command. As its own program, exit at once: freeing a large build's working set
+    object by object, then tearing the interpreter down, would take longer than a one-record
+    rebuild itself (everything is written and closed by now). Embedded, return as usual."""
+    if _process_is_ours:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def print_diagnostics(checked: Checked, output_format: str = "text", stream=None) -> None:
@@ -174,11 +195,13 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     if result.unchanged:
         click.echo(f"nothing changed since the last build ({result.pages} pages) "
                    f"in {result.seconds:.2f} s → {options.output}", err=True)
+        _finish(result)
         return
     stats = result.written
     click.echo(f"built {result.pages} pages ({result.pages_rendered} rendered, {stats.written} files written, "
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
+    _finish(result)
 
 
 @main.command("demo")

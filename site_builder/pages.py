@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
@@ -248,7 +248,24 @@ class Gatherer:
                 self.session_page(record, records[index - 1] if index else None,
                                   records[index + 1] if index + 1 < len(records) else None)
         self.search_page()
+        self.key_by_content()
         return self.site
+
+    def key_by_content(self) -> None:
+        """The pages that show the whole organisation (home, framework, competency and search
+        pages) would change with every rep's key; instead they are keyed by what they show — their
+        context, template and search words — and kept when that is unchanged. (A context holding
+        something without a faithful repr gives a new key every time: rebuilt, never stale.)"""
+        if not self.context_key:
+            return
+        pages = self.site.pages
+        for index, page in enumerate(pages):
+            if page.key:
+                continue
+            key = digest(self.context_key, page.path, page.template, repr(page.context), page.title,
+                         page.search_text, page.search_kind, page.chart)
+            reuse = self.reusable(page.path, key) is not None
+            pages[index] = replace(page, key=key, reuse=reuse, context={} if reuse else page.context)
 
     def home(self) -> None:
         page = "index.html"

@@ -47,14 +47,14 @@ def check_target(target: Path, root: Path | None = None) -> None:
                           f"refusing to replace it. Choose another folder with -o, or remove it yourself")
 
 
-_SAFE_PART = re.compile(r"[A-Za-z0-9._-]+")
+# names of letters, digits, '.', '_' and '-', but never '.' or '..', joined by single slashes
+_SAFE_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9._-]+/)*(?!\.\.?\Z)[A-Za-z0-9._-]+")
 
 
 def _safe_relative(path: str) -> str:
     """A relative path of plain names: nothing can point outside the site (ids are checked
     before, this is the last line of defence)."""
-    parts = path.split("/")
-    if not parts or any(part in ("", ".", "..") or not _SAFE_PART.fullmatch(part) for part in parts):
+    if not _SAFE_PATH.fullmatch(path):
         raise OutputError(f"refusing to write outside the site: {path!r}")
     return path
 
@@ -64,8 +64,10 @@ def _safe_relative(path: str) -> str:
 BACKGROUND_REMOVAL_FROM = 2000
 
 
-def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = ()) -> WriteStats:
-    """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically."""
+def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (),
+               present: set[str] | None = None) -> WriteStats:
+    """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically.
+    `present` is every file the previous site holds, when the caller has listed them already."""
     target = Path(os.path.abspath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
@@ -73,38 +75,52 @@ def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (
     os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
     old = str(target)
     written = unchanged = 0
+    # paths relative to open folders: no path building, and the kernel resolves short names
+    old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(old) else None
+    staging_fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
     try:
         made_dirs: set[str] = {""}
         everything = dict(files)
         everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
 
         def prepare(relative: str) -> str:
+            _safe_relative(relative)
             parent = relative.rpartition("/")[0]
             if parent not in made_dirs:
                 os.makedirs(os.path.join(staging, parent), exist_ok=True)
                 made_dirs.add(parent)
-            return os.path.join(staging, relative)
+            return relative
 
+        link = os.link
         for name in reuse:
-            relative = _safe_relative(name)
-            os.link(os.path.join(old, relative), prepare(relative))
+            link(name, prepare(name), src_dir_fd=old_fd, dst_dir_fd=staging_fd)
             unchanged += 1
         for name in sorted(everything):
-            relative = _safe_relative(name)
             data = everything[name]
-            destination = prepare(relative)
-            previous = os.path.join(old, relative)
+            relative = prepare(name)
             try:
-                same = os.stat(previous).st_size == len(data) and _read(previous) == data
+                same = (old_fd is not None and os.stat(relative, dir_fd=old_fd).st_size == len(data)
+                        and _read(os.path.join(old, relative)) == data)
             except OSError:
                 same = False
             if same:
-                os.link(previous, destination)
+                link(relative, relative, src_dir_fd=old_fd, dst_dir_fd=staging_fd)
                 unchanged += 1
             else:
-                _write_file(destination, data)
+                _write_file(os.path.join(staging, relative), data)
                 written += 1
-        removed = _count_files(target) - (len(everything) + len(reuse)) if target.exists() else 0
+        if old_fd is None:
+            removed = 0
+        elif present is not None:
+            removed = len(present - everything.keys() - set(reuse))
+        else:
+            removed = _count_files(target) - (len(everything) + len(reuse))
+    except BaseException:
+        _close(old_fd, staging_fd)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _close(old_fd, staging_fd)
+    try:
         retired = _swap(Path(staging), target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -112,6 +128,12 @@ def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (
     if retired is not None:
         _remove(retired, background=len(everything) + len(reuse) >= BACKGROUND_REMOVAL_FROM)
     return WriteStats(written, unchanged, max(removed, 0))
+
+
+def _close(*descriptors: int | None) -> None:
+    for descriptor in descriptors:
+        if descriptor is not None:
+            os.close(descriptor)
 
 
 def _write_file(path: str, data: bytes) -> None:
