@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import groupby
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,9 +17,8 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder import __version__
-from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, collector_paused, digest, load_cache, save_cache,
-                                site_identity)
+from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, code_identity, collector_paused, digest, load_cache,
+                                save_cache, site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -29,7 +29,7 @@ from site_builder.markdown import heading_offset, render_markdown
 from site_builder.pages import Gatherer, search_entry
 from site_builder.pipeline import prepare
 from site_builder.render import (ASSETS, asset_bytes, default_templates, environment, render_page,
-                                  search_entry_text, search_index_script)
+                                  search_entries_bytes, search_index_script)
 from site_builder.scope import Scope
 from site_builder.write import MARKER, WriteStats, check_target, write_site
 
@@ -92,16 +92,32 @@ def _files_in(folder: Path) -> set[str]:
 def _fingerprint(options: BuildOptions, today: date, found) -> str:
     """Every input of a build, by stamp: equal fingerprints mean an identical site."""
     inputs = tuple((item.path, item.stamp) for item in found)
-    return digest(__version__, today.isoformat(), options.scope, options.drafts, str(options.templates),
+    return digest(code_identity(), today.isoformat(), options.scope, options.drafts, str(options.templates),
                   stamp(options.root, CONFIG_FILE), template_files(options), inputs)
 
 
 def context_key(options: BuildOptions, today: date, checked: Checked, prepared) -> str:
     """Everything outside a rep's own records that a rep or session page shows."""
     repository = prepared.repository
-    return digest(__version__, today.isoformat(), options.scope, options.drafts, repr(checked.config),
+    return digest(code_identity(), today.isoformat(), options.scope, options.drafts, repr(checked.config),
                   template_files(options), repr(sorted(repository.frameworks.items())),
                   repr(sorted(repository.teams.items())), repr(sorted(repository.people.items())))
+
+
+def _search_group(page) -> str:
+    """A rep's pages are one piece of the search index, other pages one piece each."""
+    return page.path.rsplit("/", 1)[0] if page.path.startswith("reps/") else page.path
+
+
+def search_index(site, fragments: Fragments) -> bytes:
+    """The search index, from pieces kept while the keys of their pages are unchanged."""
+    pieces = []
+    for group, members in groupby((page for page in site.pages if page.search_kind), key=_search_group):
+        members = list(members)
+        key = digest(*[page.key for page in members]) if all(page.key for page in members) else ""
+        pieces.append(fragments.get(f"search:{group}", key,
+                                     lambda members=members: search_entries_bytes([search_entry(p) for p in members])))
+    return search_index_script(pieces=pieces)
 
 
 def build(options: BuildOptions, progress: Callable | None = None) -> BuildResult:
@@ -174,9 +190,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     # the organisation-wide files, from pieces kept while their rep's or page's inputs are unchanged
     fragments = Fragments(cache.fragments if options.incremental else None)
     rep_key = gatherer.rep_key if options.incremental else None
-    files["assets/search-index.js"] = search_index_script(texts=[
-        fragments.get(f"search:{page.path}", page.key, lambda page=page: search_entry_text(search_entry(page)))
-        for page in site.pages if page.search_kind])
+    files["assets/search-index.js"] = search_index(site, fragments)
     files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key).encode("utf-8")
     files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments,
                                             rep_key).encode("utf-8")

@@ -10,6 +10,7 @@ backup, swapped by an interrupted build), means a full build, never a wrong one.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -18,11 +19,25 @@ import tempfile
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"
-FORMAT = 7
+FORMAT = 8  # bump when what is pickled changes shape (model classes included)
+
+
+@functools.cache
+def code_identity() -> str:
+    """This coachsite's code: its version and every module file by size and modification time.
+    What the cache holds, and every page key, is only valid for the code that made it: a new
+    release, a checkout of another commit or an edited module means starting afresh."""
+    package = Path(__file__).parent
+    stamps = []
+    for path in sorted(package.glob("*.py")):
+        info = path.stat()
+        stamps.append((path.name, info.st_size, info.st_mtime_ns))
+    return hashlib.sha256(repr((__version__, FORMAT, stamps)).encode()).hexdigest()[:24]
 
 
 class FileCache:
@@ -47,7 +62,7 @@ class FileCache:
                     version, fmt, entries = _load_pickle(shard)
                 except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
                     continue
-                if version == __version__ and fmt == FORMAT and isinstance(entries, dict):
+                if version == code_identity() and fmt == FORMAT and isinstance(entries, dict):
                     self.entries.update(entries)
                     self.loaded_shards.add(shard.stem)
 
@@ -89,13 +104,21 @@ class FileCache:
 def collector_paused():
     """Unpickling builds hundreds of thousands of objects, each of which the cyclic garbage
     collector would otherwise scan again and again: pausing it halves the time. (None of these
-    objects is garbage; the collector resumes right after.)"""
+    objects is garbage; the collector resumes right after.)
+
+    Everything allocated while paused is still the collector's youngest generation, which the
+    first collection after would scan all at once (a tenth of a second at 10,000 records): it is
+    moved to the oldest generation instead (or kept frozen, where a caller freezes its objects)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            already_frozen = gc.get_freeze_count()
+            gc.freeze()
+            if not already_frozen:
+                gc.unfreeze()  # into the oldest generation
             gc.enable()
 
 
@@ -112,7 +135,7 @@ def _atomic_pickle(path: Path, payload) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as stream, collector_paused():
-            pickle.dump((__version__, FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((code_identity(), FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -128,7 +151,7 @@ class Fragments:
         self.stored = stored or {}
         self.used: dict[str, tuple[str, str]] = {}
 
-    def get(self, name: str, key: str, compute) -> str:
+    def get(self, name: str, key: str, compute: Callable[[], str | bytes]) -> str | bytes:
         if not key:
             return compute()
         hit = self.stored.get(name)
@@ -161,8 +184,15 @@ def _partition(state: dict[str, dict]) -> list[dict[str, dict]]:
     shards: list[dict[str, dict]] = [{name: {} for name in _STATE} for _ in range(STATE_SHARDS)]
     numbers: dict[str, int] = {}
     for component in _STATE:
+        by_folder = component in ("pages", "validation")  # paths: a folder's files share a group
+        groups: dict[str, str] = {}
         for key, value in state[component].items():
-            group = _state_group(component, key)
+            folder = key.rpartition("/")[0] if by_folder else ""
+            group = groups.get(folder) if folder else None
+            if group is None:
+                group = _state_group(component, key)
+                if folder:
+                    groups[folder] = group
             number = numbers.get(group)
             if number is None:
                 number = numbers[group] = zlib.crc32(group.encode("utf-8")) % STATE_SHARDS
@@ -199,7 +229,7 @@ class BuildCache:
                     version, fmt, shard = _load_pickle(self._state_path / f"{number:02d}.pickle")
                 except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
                     continue
-                if version != __version__ or fmt != FORMAT or not isinstance(shard, dict):
+                if version != code_identity() or fmt != FORMAT or not isinstance(shard, dict):
                     continue
                 self._stored[number] = shard
                 for name in _STATE:
@@ -253,7 +283,7 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     try:
         with open(path, "rb") as handle:
             version, fmt, (fingerprint, site, pages_count) = pickle.load(handle)
-        if version == __version__ and fmt == FORMAT:
+        if version == code_identity() and fmt == FORMAT:
             return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state"),
                               pages_count=pages_count)
     except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 
 from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
 from site_builder.cache import digest
@@ -49,6 +51,8 @@ class Page:
     key: str = ""  # digest of every input the page shows; "" for pages rebuilt every time
     reuse: bool = False  # unchanged since the previous build: keep that file, render nothing
     chart: str | None = None  # the chart file the page shows
+    # (title, search text) computed on demand, for a kept page whose search entry may be cached too
+    describe: Callable[[], tuple[str, str]] | None = None
 
 
 @dataclass
@@ -147,6 +151,7 @@ class Gatherer:
         self.scope = scope
         self.render_notes = notes_renderer
         self.site = SiteModel()
+        self._reps_of_framework: dict[str, tuple[list[RepAnalysis], dict[str, list[RepAnalysis]]]] = {}
         self.records_by_rep: dict[str, list[Record]] = {}
         for rep_id, rep in analysis.reps.items():
             self.records_by_rep[rep_id] = list(rep.records)
@@ -239,11 +244,11 @@ class Gatherer:
             unchanged = self.reusable(rep_url(rep_id), self.rep_key(rep_id)) is not None
             records = self.records_by_rep[rep_id]
             for index, record in enumerate(records):
-                kept = self.previous.get(session_url(record)) if unchanged else None
+                url = session_url(record)
+                kept = self.previous.get(url) if unchanged else None
                 if kept is not None:
-                    title = self.session_title(record)
-                    self.site.pages.append(Page(session_url(record), "session.html", {}, title,
-                                                self.session_search(record, title), "session", kept[0], True))
+                    self.site.pages.append(Page(url, "session.html", {}, "", "", "session", kept[0], True,
+                                                describe=partial(self.session_description, record)))
                     continue
                 self.session_page(record, records[index - 1] if index else None,
                                   records[index + 1] if index + 1 < len(records) else None)
@@ -334,11 +339,22 @@ class Gatherer:
         self.site.pages.append(Page(page, "framework.html", context, framework.name or framework.id,
                                     " ".join([framework.name or "", framework.description or ""]), "framework"))
 
+    def reps_of_framework(self, framework: Framework) -> tuple[list[RepAnalysis], dict[str, list[RepAnalysis]]]:
+        """The reps a framework applies to, and the same by team (for every competency's page)."""
+        found = self._reps_of_framework.get(framework.id)
+        if found is None:
+            reps = [rep for rep in self.analysis.reps.values() if self.framework_for_rep(rep.id) is framework]
+            by_team: dict[str, list[RepAnalysis]] = {}
+            for rep in reps:
+                by_team.setdefault(rep.team, []).append(rep)
+            found = self._reps_of_framework[framework.id] = (reps, by_team)
+        return found
+
     def competency_page(self, framework: Framework, competency_id: str) -> None:
         page = competency_url(framework.id, competency_id)
         competency = framework.competencies[competency_id]
         levels = list(framework.scale)
-        reps = [rep for rep in self.analysis.reps.values() if self.framework_for_rep(rep.id) is framework]
+        reps, by_team = self.reps_of_framework(framework)
 
         def distribution(members: list[RepAnalysis]) -> dict:
             counts = {level: 0 for level in levels}
@@ -354,7 +370,7 @@ class Gatherer:
 
         per_team = []
         for team in self.analysis.teams.values():
-            members = [rep for rep in reps if rep.team == team.id]
+            members = by_team.get(team.id)
             if members:
                 per_team.append({"link": self.link(page, team_url(team.id), team.name or team.id),
                                  **distribution(members)})
@@ -627,6 +643,10 @@ class Gatherer:
     def session_search(self, record: Record, title: str) -> str:
         return " ".join([title, " ".join(record.objectives), record.body])
 
+    def session_description(self, record: Record) -> tuple[str, str]:
+        title = self.session_title(record)
+        return title, self.session_search(record, title)
+
     def search_page(self) -> None:
         page = "search.html"
         context = self.common(page, "Search")
@@ -643,7 +663,8 @@ def fold(text: str) -> str:
 
 def search_entry(page: Page) -> dict:
     """A page in the search index: its text folded to lowercase words without accents."""
-    return {"t": page.title, "u": page.path, "k": page.search_kind, "x": fold(" ".join(page.search_text.split()))}
+    title, text = page.describe() if page.describe else (page.title, page.search_text)
+    return {"t": title, "u": page.path, "k": page.search_kind, "x": fold(" ".join(text.split()))}
 
 
 def search_entries(site: SiteModel) -> list[dict]:

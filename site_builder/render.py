@@ -71,7 +71,14 @@ def search_entry_text(entry: dict) -> str:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def search_index_script(entries: list[dict] | None = None, texts: list[str] | None = None) -> bytes:
-    """The search index as a script, since pages opened from file:// cannot fetch JSON."""
-    texts = texts if texts is not None else [search_entry_text(entry) for entry in entries or []]
-    return ("window.COACHSITE_SEARCH = [" + ",".join(texts) + "];\n").encode("utf-8")
+def search_entries_bytes(entries: list[dict]) -> bytes:
+    """Entries of the search index, comma-separated, as UTF-8: pieces of search_index_script."""
+    return ",".join(search_entry_text(entry) for entry in entries).encode("utf-8")
+
+
+def search_index_script(entries: list[dict] | None = None, pieces: list[bytes] | None = None) -> bytes:
+    """The search index as a script, since pages opened from file:// cannot fetch JSON. It is made
+    of the entries, or of pieces from search_entries_bytes (joined as bytes: a large
+    organisation's index is tens of megabytes)."""
+    pieces = pieces if pieces is not None else [search_entries_bytes(entries or [])]
+    return b"window.COACHSITE_SEARCH = [" + b",".join(piece for piece in pieces if piece) + b"];\n"
