@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from site_builder.diagnostics import Diagnostic, error, warning
 from site_builder.yamlnodes import Node, compose
@@ -140,11 +142,13 @@ def parse_file(data: bytes, path: str, kind: str) -> tuple[SourceFile | None, li
 
 # --- finding the files -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     path: str  # relative, '/'
     kind: str
     stamp: tuple[int, ...] = ()  # see stamp(); taken while listing the folder
+
+
+_name = attrgetter("name")
 
 
 def _skip(path: str, reason: str) -> Diagnostic:
@@ -159,7 +163,7 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     def walk(relative: str, depth: int):
         """Yield (relative path, is_dir) below `relative`, refusing symlinks."""
         try:
-            entries = sorted(os.scandir(os.path.join(root, relative)), key=lambda e: e.name)
+            entries = sorted(os.scandir(os.path.join(root, relative)), key=_name)
         except OSError as exc:
             diagnostics.append(error(relative, 1, 1, "unreadable", f"cannot read folder: {exc.strerror}"))
             return

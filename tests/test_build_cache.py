@@ -1,0 +1,370 @@
+"""The build cache and the incremental build: the cache's state in 64 shards (only the changed
+ones rewritten, a damaged one costing a re-render but never a wrong site), the page count kept in
+the small header, organisation pages reused when what they show is unchanged, the writer's safe
+paths and removal count, and the `coachsite build` program leaving a complete cache behind.
+
+Every test works on a private copy of the sample records (`sample_copy`). To keep the file fast,
+a test's first build starts from a copy of a site built from scratch once per module (`seed_site`):
+its charts are reused, but every page is rendered, as in a first build, because the copied folder
+is not the one any cache describes. Results are compared with sites built from scratch
+(`incremental=False`, into an empty folder) of the same input.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import shutil
+import string
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from site_builder.build import BuildOptions, build
+from site_builder.cache import STATE_SHARDS, cache_path
+from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
+from tests.conftest import TODAY, copy_sample, session
+from tests.test_build import (SUMMARY_LINE, TODAY_ARG, assert_same_tree, bump_rating, clean_env, coachsite,
+                              inodes, snapshot)
+
+# the record every test edits; its first rating (objection-handling, the rep's latest observation
+# of it) is the one `bump_rating` changes
+RECORD = "records/sessions/ana-ruiz/2026-11-10-observed-call-riverside-pcn.md"
+REP = "ana-ruiz"
+CHANGED_COMPETENCY_PAGE = "competencies/field-sales/objection-handling.html"
+SENTENCE = "\nAna also agreed to send the PCN pharmacist the dosing summary by Friday.\n"
+
+
+def add_sentence(root: Path) -> None:
+    """A notes-only change: one sentence appended to the body of RECORD."""
+    path = root / RECORD
+    path.write_text(path.read_text(encoding="utf-8") + SENTENCE, encoding="utf-8")
+
+
+def change_rating(root: Path) -> None:
+    add_sentence(root)
+    bump_rating(root / RECORD)
+
+
+def state_folder(root: Path, output: Path) -> Path:
+    return cache_path(root, output).with_suffix(".state")
+
+
+def shard_stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every shard file: a shard is replaced atomically, so a rewritten one has a
+    new inode."""
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.pickle"))}
+
+
+def shard_of(group: str) -> str:
+    """The shard file of a rep's state (group "" is the organisation's)."""
+    return f"{zlib.crc32(group.encode('utf-8')) % STATE_SHARDS:02d}.pickle"
+
+
+def is_org_page(name: str) -> bool:
+    return name in ("index.html", "search.html") or bool(re.fullmatch(r"(frameworks|competencies)/.+\.html", name))
+
+
+def incremental(root: Path, output: Path, rendered: list[str] | None = None):
+    """An in-process incremental build; `rendered` collects the paths of the pages it renders (the
+    progress hook sees exactly the pages to render)."""
+    def progress(pages):
+        for page in pages:
+            rendered.append(page.path)
+            yield page
+
+    result = build(BuildOptions(root=root, output=output, today=TODAY),
+                   progress=progress if rendered is not None else None)
+    assert result.ok, [str(d) for d in result.diagnostics]
+    return result
+
+
+def from_scratch(tmp: Path, edit=None) -> dict[str, bytes]:
+    """The site a from-scratch build of the sample (with `edit` applied) writes into an empty folder."""
+    root = copy_sample(tmp / "repo")
+    if edit:
+        edit(root)
+    result = build(BuildOptions(root=root, output=tmp / "site", today=TODAY, incremental=False))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    assert not (root / ".coachsite-cache").exists(), "a from-scratch build wrote a cache"
+    return snapshot(tmp / "site")
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("seed")
+    from_scratch(tmp)
+    return tmp / "site"
+
+
+@pytest.fixture(scope="module")
+def notes_reference(tmp_path_factory) -> dict[str, bytes]:
+    return from_scratch(tmp_path_factory.mktemp("notes-reference"), add_sentence)
+
+
+@pytest.fixture(scope="module")
+def rating_reference(tmp_path_factory) -> dict[str, bytes]:
+    return from_scratch(tmp_path_factory.mktemp("rating-reference"), change_rating)
+
+
+@pytest.fixture
+def built(sample_copy, seed_site, tmp_path):
+    """The sample copy built once (every page rendered, the cache written): (root, output, result)."""
+    output = tmp_path / "out" / "site"
+    shutil.copytree(seed_site, output)
+    rendered: list[str] = []
+    result = incremental(sample_copy, output, rendered)
+    assert not result.unchanged and result.pages_rendered == result.pages == len(rendered)
+    return sample_copy, output, result
+
+
+# --------------------------------------------------------------------------------------------
+# 1. the state in shards: a one-record change rewrites a few of them
+
+
+def test_notes_change_rewrites_few_state_shards_and_equals_a_fresh_build(built, notes_reference):
+    root, output, _ = built
+    folder = state_folder(root, output)
+    before = shard_stamps(folder)
+    assert sorted(before) == [f"{n:02d}.pickle" for n in range(STATE_SHARDS)]
+
+    add_sentence(root)
+    result = incremental(root, output)
+
+    after = shard_stamps(folder)
+    assert sorted(after) == sorted(before)
+    rewritten = sorted(name for name in before if after[name] != before[name])
+    assert 1 <= len(rewritten) <= 3, rewritten
+    assert shard_of(REP) in rewritten  # the changed rep's pages, pieces and analysis live there
+    assert result.pages_rendered < result.pages
+    assert_same_tree(snapshot(output), notes_reference, "incremental build after a notes change vs from scratch")
+
+
+# --------------------------------------------------------------------------------------------
+# 2. a damaged or missing shard: a slower build, never a wrong one
+
+
+@pytest.mark.parametrize("damage", ["garbage", "deleted"])
+@pytest.mark.parametrize("which", ["rep-shard", "org-shard", "every-shard"])
+def test_damaged_state_shard_still_gives_the_right_site(built, notes_reference, damage, which):
+    root, output, _ = built
+    folder = state_folder(root, output)
+    targets = {"rep-shard": [folder / shard_of(REP)],  # the changed rep's
+               "org-shard": [folder / shard_of("")],
+               "every-shard": sorted(folder.glob("*.pickle"))}[which]
+    for target in targets:
+        assert target.is_file()
+        if damage == "garbage":
+            target.write_bytes(b"\x80\x05not a pickle at all\x00\xff" * 7)
+        else:
+            target.unlink()
+
+    add_sentence(root)
+    result = incremental(root, output)  # raises (no traceback is swallowed) if the damage breaks it
+
+    assert not result.unchanged
+    assert_same_tree(snapshot(output), notes_reference, f"{which} {damage}, then a notes change")
+    # the damaged shards were written again: the next build finds a whole state
+    for target in targets:
+        with open(target, "rb") as handle:
+            pickle.load(handle)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. nothing changed: answered from the header alone
+
+
+def test_unchanged_build_reports_the_page_count_without_the_state(built):
+    root, output, first = built
+    site_before = snapshot(output)
+    folder = state_folder(root, output)
+    shutil.rmtree(folder)
+    assert cache_path(root, output).is_file()  # the small header stays
+
+    result = build(BuildOptions(root=root, output=output, today=TODAY))
+
+    assert result.ok and result.unchanged
+    assert result.pages == first.pages == len([n for n in site_before if n.endswith(".html")])
+    assert result.pages_rendered == 0 and result.written is None
+    assert not folder.exists()  # nothing was read or written
+    assert snapshot(output) == site_before
+
+
+# --------------------------------------------------------------------------------------------
+# 4. the organisation's pages: reused unless what they show changed
+
+
+def test_org_pages_reused_after_notes_change_and_rerendered_after_level_change(built, rating_reference):
+    root, output, _ = built
+    org_pages = sorted(name for name in inodes(output) if is_org_page(name))
+    assert "index.html" in org_pages and "search.html" in org_pages and CHANGED_COMPETENCY_PAGE in org_pages
+    assert any(name.startswith("frameworks/") for name in org_pages)
+    first_inodes = inodes(output)
+
+    add_sentence(root)
+    rendered: list[str] = []
+    result = incremental(root, output, rendered)
+
+    assert result.pages_rendered == len(rendered)
+    assert not [name for name in rendered if is_org_page(name)], rendered
+    assert f"reps/{REP}/2026-11-10-observed-call-riverside-pcn.html" in rendered
+    notes_inodes = inodes(output)
+    assert {name: notes_inodes[name] for name in org_pages} == {name: first_inodes[name] for name in org_pages}
+    before_rating = snapshot(output)
+
+    bump_rating(root / RECORD)  # objection-handling 4 -> 3: Ana's current level for it changes
+    rendered = []
+    result = incremental(root, output, rendered)
+
+    assert CHANGED_COMPETENCY_PAGE in rendered
+    after = snapshot(output)
+    assert after[CHANGED_COMPETENCY_PAGE] != before_rating[CHANGED_COMPETENCY_PAGE]
+    assert inodes(output)[CHANGED_COMPETENCY_PAGE] != notes_inodes[CHANGED_COMPETENCY_PAGE]
+    assert result.pages_rendered == len(rendered) < result.pages
+    assert_same_tree(after, rating_reference, "incremental build after a rating change vs from scratch")
+
+
+# --------------------------------------------------------------------------------------------
+# 5. the writer's last line of defence: safe relative paths only
+
+SAFE_CHARACTERS = set(string.ascii_letters + string.digits + "._-")
+
+
+def is_plain_relative(path: str) -> bool:
+    parts = path.split("/")
+    return all(part and part not in (".", "..") and set(part) <= SAFE_CHARACTERS for part in parts)
+
+
+ALPHABET = "/.a-_\né Z0"
+PART_LIKE = st.one_of(st.text(alphabet=ALPHABET.replace("/", ""), max_size=4),
+                      st.sampled_from(["a", "Z0", "a.b", "-_", ".a", "a.", "...", ".", "..", "", "a b", "é", "a\n"]))
+
+
+@given(st.one_of(st.text(alphabet=ALPHABET, max_size=12),
+                 st.lists(PART_LIKE, min_size=1, max_size=5).map("/".join)))
+@settings(max_examples=400)
+@example("")
+@example(".")
+@example("..")
+@example("...")
+@example("a/../b")
+@example("a/./b")
+@example("a//b")
+@example("/a")
+@example("a/")
+@example("a\n")
+@example("\na")
+@example(".a/a.")
+@example("..a/b..")
+@example("é")
+@example("a b")
+@example("a /b")
+@example("a/\n/b")
+def test_safe_relative_accepts_exactly_plain_names_joined_by_slashes(path):
+    if is_plain_relative(path):
+        assert _safe_relative(path) == path
+    else:
+        with pytest.raises(OutputError):
+            _safe_relative(path)
+
+
+# --------------------------------------------------------------------------------------------
+# 6. the writer's count of removed files, from the listing the caller made
+
+
+def test_write_site_counts_removed_files_from_present(tmp_path):
+    target = tmp_path / "site"
+    first = write_site(target, {"a.html": b"a", "b.html": b"b", "c.html": b"c",
+                                "sub/d.html": b"d", "sub/e.html": b"e"})
+    assert first == WriteStats(written=6, unchanged=0, removed=0)  # five files and the marker
+    present = {"a.html", "b.html", "c.html", "sub/d.html", "sub/e.html", MARKER}
+    assert set(snapshot(target)) == present
+
+    # a.html unchanged, c.html changed, sub/d.html reused as it is; b.html and sub/e.html dropped
+    stats = write_site(target, {"a.html": b"a", "c.html": b"C"}, reuse=("sub/d.html",), present=present)
+
+    assert stats.removed == 2
+    assert stats == WriteStats(written=1, unchanged=3, removed=2)  # a.html, sub/d.html, the marker
+    site = snapshot(target)
+    assert sorted(site) == sorted(["a.html", "c.html", "sub/d.html", MARKER])
+    assert (site["a.html"], site["c.html"], site["sub/d.html"]) == (b"a", b"C", b"d")
+
+
+# --------------------------------------------------------------------------------------------
+# 7. `coachsite build` as a program
+
+
+def console_script(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The installed `coachsite` entry point (site_builder.cli:run), as a user runs it."""
+    program = Path(sys.executable).parent / "coachsite"
+    return subprocess.run([str(program), *args], cwd=cwd, env=clean_env(), capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize("run", [console_script, coachsite], ids=["coachsite-script", "python-m-site_builder"])
+def test_build_program_exits_cleanly_and_leaves_a_complete_cache(run, sample_copy, seed_site, tmp_path,
+                                                                 notes_reference):
+    root, output = sample_copy, tmp_path / "out" / "site"
+    shutil.copytree(seed_site, output)  # charts reused: a faster full build
+    args = ("build", str(root), "-o", str(output), "--today", TODAY_ARG)
+
+    first = run(*args, cwd=root)
+
+    assert first.returncode == 0, first.stderr.decode()
+    assert first.stdout == b""
+    lines = first.stderr.decode().splitlines()
+    assert len(lines) == 1 and SUMMARY_LINE.match(lines[0]), lines
+    pages = int(SUMMARY_LINE.match(lines[0])["pages"])
+    assert pages == len([name for name in snapshot(output) if name.endswith(".html")])
+
+    # everything the program wrote before os._exit is on disk: the header, all 64 state shards
+    # and the parse results, each readable
+    folder = state_folder(root, output)
+    written = [cache_path(root, output), *sorted(folder.glob("*.pickle")),
+               *sorted((root / ".coachsite-cache/files").glob("*.pickle"))]
+    assert len(sorted(folder.glob("*.pickle"))) == STATE_SHARDS
+    for path in written:
+        with open(path, "rb") as handle:
+            pickle.load(handle)
+    assert not list(root.joinpath(".coachsite-cache").rglob(".tmp-*"))
+
+    again = run(*args, cwd=root)
+
+    assert again.returncode == 0, again.stderr.decode()
+    assert re.fullmatch(rf"nothing changed since the last build \({pages} pages\) in \d+\.\d+ s → .+\n",
+                        again.stderr.decode()), again.stderr.decode()
+
+    # and the state is whole: a one-record change after it renders that rep's pages only
+    add_sentence(root)
+    rendered: list[str] = []
+    incremental(root, output, rendered)
+    assert rendered and all(name.startswith(f"reps/{REP}/") or name.startswith("teams/") for name in rendered), \
+        rendered
+    assert_same_tree(snapshot(output), notes_reference, "CLI build, then an in-process notes change")
+
+
+def test_build_program_refuses_records_with_an_error(sample_copy, tmp_path):
+    broken = f"records/sessions/{REP}/2026-11-20-observed-call-broken.md"
+    (sample_copy / broken).write_text(session("""
+        date: 2026-11-20
+        kind: observed-call
+        coach: katrin-vogel
+        ratings:
+          objection-handling: 9
+        status: approved
+        approved_on: 2026-11-21
+    """), encoding="utf-8")
+    output = tmp_path / "out" / "site"
+
+    result = coachsite("build", str(sample_copy), "-o", str(output), "--today", TODAY_ARG, cwd=sample_copy)
+
+    assert result.returncode == 1, (result.stdout.decode(), result.stderr.decode())
+    assert broken in result.stdout.decode()
+    assert re.search(r"coachsite: not built: \d+ error\(s\) in the records", result.stderr.decode())
+    assert b"Traceback" not in result.stderr
+    assert not output.exists()
