@@ -98,10 +98,10 @@ def _fingerprint(options: BuildOptions, today: date, found) -> str:
 
 def context_key(options: BuildOptions, today: date, checked: Checked, prepared) -> str:
     """Everything outside a rep's own records that a rep or session page shows."""
-    repository = prepared.repository
+    # the whole organisation's people, teams and frameworks (a scoped site shows a part of them:
+    # digesting all of them can only rebuild more than needed, never less)
     return digest(code_identity(), today.isoformat(), options.scope, options.drafts, repr(checked.config),
-                  template_files(options), repr(sorted(repository.frameworks.items())),
-                  repr(sorted(repository.teams.items())), repr(sorted(repository.people.items())))
+                  template_files(options), checked.repository.organisation)
 
 
 def _search_group(page) -> str:
@@ -191,9 +191,9 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     fragments = Fragments(cache.fragments if options.incremental else None)
     rep_key = gatherer.rep_key if options.incremental else None
     files["assets/search-index.js"] = search_index(site, fragments)
-    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key).encode("utf-8")
+    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key)
     files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments,
-                                            rep_key).encode("utf-8")
+                                            rep_key)
     for key, svg in drawn.items():
         files[f"charts/{key}.svg"] = svg
     lap("render")

@@ -136,10 +136,11 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
     if prepared.left_out:
         click.echo(f"coachsite: {len(prepared.left_out)} record(s) with errors left out of the analysis "
                    f"(run `coachsite check` to see why): {', '.join(prepared.left_out)}", err=True)
-    if as_json:
-        sys.stdout.write(summary_json(prepared.analysis))
-    elif as_csv:
-        sys.stdout.write(ratings_csv(prepared.repository, prepared.repository.records))
+    if as_json or as_csv:  # UTF-8 whatever the terminal's encoding: the very bytes the site publishes
+        sys.stdout.flush()
+        sys.stdout.buffer.write(summary_json(prepared.analysis) if as_json
+                                else ratings_csv(prepared.repository, prepared.repository.records))
+        sys.stdout.buffer.flush()
     else:
         sys.stdout.write(text_report(prepared.analysis, checked.config.recent_days) + "\n")
 
@@ -152,9 +153,10 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
 @click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A folder of templates overriding any of the default ones.")
+@click.option("--timings", is_flag=True, help="Also print the seconds each stage of the build took.")
 @today_option
 def build_command(root: Path, output: Path | None, rep: str | None, team: str | None, drafts: bool,
-                  templates: Path | None, today: date) -> None:
+                  templates: Path | None, timings: bool, today: date) -> None:
     """Build the static site (refuses to when the records have errors)."""
     from site_builder.build import BuildOptions, build
     from site_builder.scope import Scope, ScopeError
@@ -192,6 +194,9 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
                    f"fix them and build again (the previous site is untouched)", err=True)
         sys.exit(1)
+    if timings:
+        click.echo("stages: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()),
+                   err=True)
     if result.unchanged:
         click.echo(f"nothing changed since the last build ({result.pages} pages) "
                    f"in {result.seconds:.2f} s → {options.output}", err=True)

@@ -97,25 +97,25 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def summary_json(analysis: Analysis, fragments: Fragments | None = None,
-                 rep_key: Callable[[str], str] | None = None) -> str:
-    """The summary with one line per rep and per team: readable in a diff, and fast to write
-    (json's C encoder only runs without indentation, and a large organisation has many reps).
-    With `fragments`, a rep's line is reused while `rep_key(rep)` is unchanged."""
+                 rep_key: Callable[[str], str] | None = None) -> bytes:
+    """The summary as UTF-8, with one line per rep and per team: readable in a diff, and fast to
+    write (json's C encoder only runs without indentation, and a large organisation has many
+    reps). With `fragments`, a rep's line is reused while `rep_key(rep)` is unchanged."""
 
-    def rep_line(rep_id: str, rep: RepAnalysis) -> str:
-        text = (lambda: _compact(rep_document(rep)))  # noqa: E731
-        document = fragments.get(f"summary:{rep_id}", rep_key(rep_id), text) if fragments and rep_key else text()
-        return f"    {_compact(rep_id)}: {document}"
+    def rep_line(rep_id: str, rep: RepAnalysis) -> bytes:
+        text = (lambda: f"    {_compact(rep_id)}: {_compact(rep_document(rep))}".encode("utf-8"))  # noqa: E731
+        return fragments.get(f"summary:{rep_id}", rep_key(rep_id), text) if fragments and rep_key else text()
 
-    def block(name: str, lines: list[str]) -> str:
+    def block(name: str, lines: list[bytes]) -> bytes:
         if not lines:
-            return f"  {_compact(name)}: {{}}"
-        return f"  {_compact(name)}: {{\n" + ",\n".join(lines) + "\n  }"
+            return f"  {_compact(name)}: {{}}".encode("utf-8")
+        return f"  {_compact(name)}: {{\n".encode("utf-8") + b",\n".join(lines) + b"\n  }"
 
-    head = [f'  "schema": {SCHEMA_VERSION}', f'  "today": {_compact(_iso(analysis.today))}']
+    head = [f'  "schema": {SCHEMA_VERSION}'.encode(), f'  "today": {_compact(_iso(analysis.today))}'.encode()]
     reps = [rep_line(rep_id, rep) for rep_id, rep in analysis.reps.items()]
-    teams = [f"    {_compact(team_id)}: {_compact(team_document(team))}" for team_id, team in analysis.teams.items()]
-    return "{\n" + ",\n".join(head + [block("reps", reps), block("teams", teams)]) + "\n}\n"
+    teams = [f"    {_compact(team_id)}: {_compact(team_document(team))}".encode("utf-8")
+             for team_id, team in analysis.teams.items()]
+    return b"{\n" + b",\n".join(head + [block("reps", reps), block("teams", teams)]) + b"\n}\n"
 
 
 def rating_rows(repository: Repository, records: tuple[Record, ...] | list[Record]) -> list[tuple]:
@@ -145,16 +145,16 @@ def _csv_text(rows: list[tuple] | tuple[tuple, ...]) -> str:
 
 
 def ratings_csv(repository: Repository, records: tuple[Record, ...], fragments: Fragments | None = None,
-                rep_key: Callable[[str], str] | None = None) -> str:
-    """One row per rating, score and competitor benchmark, by rep, then date and path; `value` is a
-    level, or a percent for knowledge. With `fragments`, a rep's rows are reused while
-    `rep_key(rep)` is unchanged."""
+                rep_key: Callable[[str], str] | None = None) -> bytes:
+    """One row per rating, score and competitor benchmark, by rep, then date and path, as UTF-8;
+    `value` is a level, or a percent for knowledge. With `fragments`, a rep's rows are reused
+    while `rep_key(rep)` is unchanged."""
     by_rep: dict[str, list[Record]] = {}
     for record in records:
         by_rep.setdefault(record.rep, []).append(record)
-    chunks = [_csv_text([CSV_COLUMNS])]
+    chunks = [_csv_text([CSV_COLUMNS]).encode("utf-8")]
     for rep_id in sorted(by_rep):
-        rows = (lambda rep_id=rep_id: _csv_text(rating_rows(repository, by_rep[rep_id])))  # noqa: E731
+        rows = (lambda rep_id=rep_id: _csv_text(rating_rows(repository, by_rep[rep_id])).encode("utf-8"))  # noqa: E731
         key = rep_key(rep_id) if rep_key else ""
         chunks.append(fragments.get(f"csv:{rep_id}", key, rows) if fragments and key else rows())
-    return "".join(chunks)
+    return b"".join(chunks)

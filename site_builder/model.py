@@ -7,7 +7,9 @@ already a diagnostic); later stages skip what is None rather than guess.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
+from functools import cached_property
 from datetime import date
 from typing import NamedTuple
 
@@ -185,6 +187,13 @@ class Repository:
     teams: dict[str, Team]
     people: dict[str, Person]
     records: tuple[Record, ...]  # sorted by rep, date, path
+
+    @cached_property
+    def organisation(self) -> str:
+        """A digest of the frameworks, teams and people: what every record is judged against and
+        every page shows around a rep's own records (computed once per repository)."""
+        return hashlib.sha256(repr((sorted(self.frameworks.items()), sorted(self.teams.items()),
+                                    sorted(self.people.items()))).encode("utf-8")).hexdigest()[:24]
 
     def framework_of(self, person: Person | None) -> Framework | None:
         """The framework a person is judged against: their team's."""

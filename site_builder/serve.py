@@ -172,9 +172,9 @@ class LiveSite:
         if path == "assets/search-index.js":
             return search_index_script(search_entries(self._whole_site()))
         if path == "data/summary.json":
-            return summary_json(good.prepared.analysis).encode("utf-8")
+            return summary_json(good.prepared.analysis)
         if path == "data/ratings.csv":
-            return ratings_csv(good.prepared.repository, good.prepared.repository.records).encode("utf-8")
+            return ratings_csv(good.prepared.repository, good.prepared.repository.records)
         route = good.routes.get(path)
         if route is None:
             return None

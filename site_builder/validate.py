@@ -243,8 +243,7 @@ def validate(repository: Repository, config: Config, today: date, memo: dict | N
     context = Context(repository, config, today)
     found = [diagnostic for rule in RULES for diagnostic in rule(context)]
     if memo is not None:
-        organisation = digest(repr(sorted(repository.frameworks.items())), repr(sorted(repository.teams.items())),
-                              repr(sorted(repository.people.items())), today.isoformat(), repr(config))
+        organisation = digest(repository.organisation, today.isoformat(), repr(config))
         if memo.get("organisation") != organisation:
             memo.clear()
             memo["organisation"] = organisation
