@@ -81,11 +81,18 @@ def template_files(options: BuildOptions) -> tuple:
 
 def _files_in(folder: Path) -> set[str]:
     """Every file below folder, as '/'-separated relative paths (one listing, no stat per file)."""
-    found = set()
-    for directory, _, names in os.walk(folder):
-        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
-        found.update(prefix + name for name in names)
+    found: set[str] = set()
+
+    def scan(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found.add(prefix + entry.name)
+
+    if os.path.isdir(folder):
+        scan(str(folder), "")
     return found
 
 

@@ -160,7 +160,7 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     found: list[Found] = []
     diagnostics: list[Diagnostic] = []
 
-    def walk(relative: str, depth: int):
+    def walk(relative: str, depth: int, suffix: str = "\0"):
         """Yield (relative path, is_dir) below `relative`, refusing symlinks."""
         try:
             entries = sorted(os.scandir(os.path.join(root, relative)), key=_name)
@@ -168,7 +168,13 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
             diagnostics.append(error(relative, 1, 1, "unreadable", f"cannot read folder: {exc.strerror}"))
             return
         for entry in entries:
-            rel = f"{relative}/{entry.name}"
+            name = entry.name
+            rel = f"{relative}/{name}"
+            # the usual case first: a regular, visible file with the expected ending (which no
+            # editor leftover pattern matches)
+            if name.endswith(suffix) and name[0] != "." and entry.is_file(follow_symlinks=False):
+                yield rel, False, entry
+                continue
             if entry.is_symlink():
                 diagnostics.append(error(rel, 1, 1, "symlink",
                                          "symbolic links are refused and never followed; "
@@ -191,7 +197,7 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
             yield rel, entry.is_dir(follow_symlinks=False), entry
 
     def expect(relative: str, kind: str, suffix: str, where: str):
-        for rel, is_dir, entry in walk(relative, 0):
+        for rel, is_dir, entry in walk(relative, 0, suffix):
             if is_dir:
                 diagnostics.append(_skip(rel, f"unexpected folder skipped: {where} holds only '*{suffix}' files"))
             elif rel.endswith(suffix):

@@ -87,9 +87,15 @@ def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (
             _safe_relative(relative)
             parent = relative.rpartition("/")[0]
             if parent not in made_dirs:
-                os.makedirs(os.path.join(staging, parent), exist_ok=True)
-                made_dirs.add(parent)
+                make_folder(parent)
             return relative
+
+        def make_folder(folder: str) -> None:
+            above = folder.rpartition("/")[0]
+            if above not in made_dirs:
+                make_folder(above)
+            os.mkdir(folder, dir_fd=staging_fd)
+            made_dirs.add(folder)
 
         link = os.link
         for name in reuse:
