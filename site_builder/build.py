@@ -7,7 +7,6 @@ When no input changed at all (same fingerprint), nothing is redone.
 
 from __future__ import annotations
 
-import os
 import time
 from itertools import groupby
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from site_builder.pipeline import prepare
 from site_builder.render import (ASSETS, asset_bytes, default_templates, environment, render_page,
                                   search_entries_bytes, search_index_script)
 from site_builder.scope import Scope
-from site_builder.write import MARKER, WriteStats, check_target, write_site
+from site_builder.write import MARKER, Staging, WriteStats, check_target, files_in
 
 
 @dataclass(frozen=True)
@@ -79,22 +78,6 @@ def template_files(options: BuildOptions) -> tuple:
                  for path in sorted(Path(folder).rglob("*")) if path.is_file())
 
 
-def _files_in(folder: Path) -> set[str]:
-    """Every file below folder, as '/'-separated relative paths (one listing, no stat per file)."""
-    found: set[str] = set()
-
-    def scan(path: str, prefix: str) -> None:
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    scan(entry.path, f"{prefix}{entry.name}/")
-                else:
-                    found.add(prefix + entry.name)
-
-    if os.path.isdir(folder):
-        scan(str(folder), "")
-    return found
-
 
 def _fingerprint(options: BuildOptions, today: date, found) -> str:
     """Every input of a build, by stamp: equal fingerprints mean an identical site."""
@@ -125,6 +108,26 @@ def search_index(site, fragments: Fragments) -> bytes:
         pieces.append(fragments.get(f"search:{group}", key,
                                      lambda members=members: search_entries_bytes([search_entry(p) for p in members])))
     return search_index_script(pieces=pieces)
+
+
+def _render(options: BuildOptions, site, prepared, gatherer: Gatherer, drawn: dict[str, bytes],
+            fragments: Fragments, progress: Callable | None) -> dict[str, bytes]:
+    """Every file of the site that is not kept from the previous one, by path."""
+    env = environment(options.templates, options.root / CACHE_DIR / "templates" if options.incremental else None)
+    files: dict[str, bytes] = {}
+    to_render = [page for page in site.pages if not page.reuse]
+    for page in progress(to_render) if progress else to_render:
+        files[page.path] = render_page(env, page)
+    for name in ASSETS:
+        files[f"assets/{name}"] = asset_bytes(options.templates, name)
+    # the organisation-wide files, from pieces kept while their rep's or page's inputs are unchanged
+    rep_key = gatherer.rep_key if options.incremental else None
+    files["assets/search-index.js"] = search_index(site, fragments)
+    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key)
+    files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments, rep_key)
+    for key, svg in drawn.items():
+        files[f"charts/{key}.svg"] = svg
+    return files
 
 
 def build(options: BuildOptions, progress: Callable | None = None) -> BuildResult:
@@ -174,7 +177,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
                        memo=cache.analyses if options.incremental else None)
     lap("analyse")
     key = context_key(options, today, checked, prepared)
-    present = _files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
+    present = files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
     previous = {path: kept for path, kept in cache.pages.items() if path in present}
     gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
                         context_key=key if options.incremental else "", previous=previous)
@@ -187,28 +190,22 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     drawn = draw_all(to_draw, workers=options.workers)
     lap("charts")
 
-    env = environment(options.templates, options.root / CACHE_DIR / "templates" if options.incremental else None)
-    files: dict[str, bytes] = {}
-    to_render = [page for page in site.pages if not page.reuse]
-    for page in progress(to_render) if progress else to_render:
-        files[page.path] = render_page(env, page)
-    for name in ASSETS:
-        files[f"assets/{name}"] = asset_bytes(options.templates, name)
-    # the organisation-wide files, from pieces kept while their rep's or page's inputs are unchanged
-    fragments = Fragments(cache.fragments if options.incremental else None)
-    rep_key = gatherer.rep_key if options.incremental else None
-    files["assets/search-index.js"] = search_index(site, fragments)
-    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key)
-    files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments,
-                                            rep_key)
-    for key, svg in drawn.items():
-        files[f"charts/{key}.svg"] = svg
-    lap("render")
-
+    # the previous site's unchanged files are linked into the new one (by a helper process on a
+    # large site) while the changed pages are rendered
     reuse = tuple(sorted([page.path for page in site.pages if page.reuse]
                          + [f"charts/{key}.svg" for key in existing]))
+    staging = Staging(options.output)
+    try:
+        staging.keep(reuse)
+        fragments = Fragments(cache.fragments if options.incremental else None)
+        files = _render(options, site, prepared, gatherer, drawn, fragments, progress)
+    except BaseException:
+        staging.abort()
+        raise
+    lap("render")
+
     cache.site = ()  # until the cache is saved below, it describes no folder
-    stats = write_site(options.output, files, reuse=reuse, present=present)
+    stats = staging.finish(files, present)
     lap("write")
     if options.incremental:
         cache.fingerprint = fingerprint
@@ -221,6 +218,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         except OSError:
             pass  # a read-only records checkout: the next build is simply a full one
         lap("cache")
-    return BuildResult(True, checked, len(site.pages), len(to_render), len(drawn), len(existing), stats,
+    rendered = sum(1 for page in site.pages if not page.reuse)
+    return BuildResult(True, checked, len(site.pages), rendered, len(drawn), len(existing), stats,
                        time.perf_counter() - started, timings,
                        working_set=(cache, prepared, gatherer, site, files, fragments, present, previous))

@@ -64,76 +64,157 @@ def _safe_relative(path: str) -> str:
 BACKGROUND_REMOVAL_FROM = 2000
 
 
+# Linking the unchanged files of a large site is left to a helper process, which works on the
+# other core while this one renders the changed pages; a small site links them in-process.
+LINK_IN_HELPER_FROM = 2000
+
+_LINKER = """
+import os, sys
+old, new = sys.argv[1], sys.argv[2]
+old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY)
+new_fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY)
+made = {""}
+def folder(name):
+    above = name.rpartition("/")[0]
+    if above not in made:
+        folder(above)
+    os.mkdir(name, dir_fd=new_fd)
+    made.add(name)
+try:
+    for name in sys.stdin.read().split("\\n"):
+        if name:
+            parent = name.rpartition("/")[0]
+            if parent not in made:
+                folder(parent)
+            os.link(name, name, src_dir_fd=old_fd, dst_dir_fd=new_fd)
+except OSError as exc:
+    sys.stderr.write(f"{exc.strerror or exc} ({exc.filename})")
+    sys.exit(1)
+"""
+
+
+class Staging:
+    """The new site, assembled in a folder beside `target`: first the files kept from the previous
+    site (hard links), then the new ones; finish() swaps it in, abort() removes it."""
+
+    def __init__(self, target: Path):
+        self.target = Path(os.path.abspath(target))
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(self.target)
+        self.path = tempfile.mkdtemp(prefix=f".{self.target.name}.new-", dir=self.target.parent)
+        os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
+        self.old = str(self.target)
+        # paths relative to open folders: no path building, and the kernel resolves short names
+        self.old_fd = os.open(self.old, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(self.old) else None
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        self.made_dirs: set[str] = {""}
+        self.reuse: tuple[str, ...] = ()
+        self.helper: subprocess.Popen | None = None
+
+    def keep(self, reuse: tuple[str, ...], helper_from: int = LINK_IN_HELPER_FROM) -> None:
+        """Hard-link these files of the previous site; many of them in a helper process, which
+        finish() waits for."""
+        for name in reuse:
+            _safe_relative(name)  # and so no newline: one name per line below
+        self.reuse = reuse
+        if not reuse:
+            return
+        if len(reuse) >= helper_from:
+            with tempfile.TemporaryFile() as names:
+                names.write("\n".join(reuse).encode("utf-8"))
+                names.seek(0)
+                self.helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path],
+                                               stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            return
+        for name in reuse:
+            os.link(name, self._prepare(name), src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
+
+    def _prepare(self, relative: str) -> str:
+        _safe_relative(relative)
+        parent = relative.rpartition("/")[0]
+        if parent not in self.made_dirs:
+            self._make_folder(parent)
+        return relative
+
+    def _make_folder(self, folder: str) -> None:
+        above = folder.rpartition("/")[0]
+        if above not in self.made_dirs:
+            self._make_folder(above)
+        try:
+            os.mkdir(folder, dir_fd=self.fd)
+        except FileExistsError:  # made by the helper
+            pass
+        self.made_dirs.add(folder)
+
+    def _wait_for_helper(self) -> None:
+        if self.helper is None:
+            return
+        helper, self.helper = self.helper, None
+        _, problem = helper.communicate()
+        if helper.returncode != 0:
+            message = problem.decode("utf-8", "replace").strip() or f"exit status {helper.returncode}"
+            raise OSError(f"cannot link the unchanged files of the previous site: {message}")
+
+    def finish(self, files: dict[str, bytes], present: set[str] | None = None) -> WriteStats:
+        """Write `files` (hard-linking those whose bytes are unchanged), then swap the site in.
+        `present` is every file the previous site holds, when the caller has listed them already."""
+        try:
+            self._wait_for_helper()
+            written = 0
+            unchanged = len(self.reuse)
+            everything = dict(files)
+            everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
+            for name in sorted(everything):
+                data = everything[name]
+                relative = self._prepare(name)
+                try:
+                    same = (self.old_fd is not None and os.stat(relative, dir_fd=self.old_fd).st_size == len(data)
+                            and _read(os.path.join(self.old, relative)) == data)
+                except OSError:
+                    same = False
+                if same:
+                    os.link(relative, relative, src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
+                    unchanged += 1
+                else:
+                    _write_file(os.path.join(self.path, relative), data)
+                    written += 1
+            if present is None:
+                present = files_in(self.target)
+            removed = len(present - everything.keys() - set(self.reuse))
+            self._close()
+            retired = _swap(Path(self.path), self.target)
+        except BaseException:
+            self.abort()
+            raise
+        if retired is not None:
+            _remove(retired, background=len(everything) + len(self.reuse) >= BACKGROUND_REMOVAL_FROM)
+        return WriteStats(written, unchanged, max(removed, 0))
+
+    def abort(self) -> None:
+        """Remove the staged site; the previous one stays as it was."""
+        if self.helper is not None:
+            self.helper.kill()
+            self.helper.communicate()
+            self.helper = None
+        self._close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _close(self) -> None:
+        _close(self.old_fd, self.fd)
+        self.old_fd = self.fd = None
+
+
 def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (),
-               present: set[str] | None = None) -> WriteStats:
+               present: set[str] | None = None, helper_from: int = LINK_IN_HELPER_FROM) -> WriteStats:
     """Make `target` hold exactly `files` plus the `reuse` files of the previous site, atomically.
     `present` is every file the previous site holds, when the caller has listed them already."""
-    target = Path(os.path.abspath(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
-    staging = tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent)
-    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
-    old = str(target)
-    written = unchanged = 0
-    # paths relative to open folders: no path building, and the kernel resolves short names
-    old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(old) else None
-    staging_fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+    staging = Staging(target)
     try:
-        made_dirs: set[str] = {""}
-        everything = dict(files)
-        everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
-
-        def prepare(relative: str) -> str:
-            _safe_relative(relative)
-            parent = relative.rpartition("/")[0]
-            if parent not in made_dirs:
-                make_folder(parent)
-            return relative
-
-        def make_folder(folder: str) -> None:
-            above = folder.rpartition("/")[0]
-            if above not in made_dirs:
-                make_folder(above)
-            os.mkdir(folder, dir_fd=staging_fd)
-            made_dirs.add(folder)
-
-        link = os.link
-        for name in reuse:
-            link(name, prepare(name), src_dir_fd=old_fd, dst_dir_fd=staging_fd)
-            unchanged += 1
-        for name in sorted(everything):
-            data = everything[name]
-            relative = prepare(name)
-            try:
-                same = (old_fd is not None and os.stat(relative, dir_fd=old_fd).st_size == len(data)
-                        and _read(os.path.join(old, relative)) == data)
-            except OSError:
-                same = False
-            if same:
-                link(relative, relative, src_dir_fd=old_fd, dst_dir_fd=staging_fd)
-                unchanged += 1
-            else:
-                _write_file(os.path.join(staging, relative), data)
-                written += 1
-        if old_fd is None:
-            removed = 0
-        elif present is not None:
-            removed = len(present - everything.keys() - set(reuse))
-        else:
-            removed = _count_files(target) - (len(everything) + len(reuse))
+        staging.keep(reuse, helper_from)
     except BaseException:
-        _close(old_fd, staging_fd)
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.abort()
         raise
-    _close(old_fd, staging_fd)
-    try:
-        retired = _swap(Path(staging), target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if retired is not None:
-        _remove(retired, background=len(everything) + len(reuse) >= BACKGROUND_REMOVAL_FROM)
-    return WriteStats(written, unchanged, max(removed, 0))
+    return staging.finish(files, present)
 
 
 def _close(*descriptors: int | None) -> None:
@@ -160,8 +241,21 @@ def _remove_leftovers(target: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _count_files(folder: Path) -> int:
-    return sum(len(names) for _, _, names in os.walk(folder))
+def files_in(folder: Path) -> set[str]:
+    """Every file below folder, as '/'-separated relative paths (one listing, no stat per file)."""
+    found: set[str] = set()
+
+    def scan(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found.add(prefix + entry.name)
+
+    if os.path.isdir(folder):
+        scan(str(folder), "")
+    return found
 
 
 def _umask() -> int:

@@ -296,6 +296,36 @@ def test_write_site_counts_removed_files_from_present(tmp_path):
     assert (site["a.html"], site["c.html"], site["sub/d.html"]) == (b"a", b"C", b"d")
 
 
+def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_path):
+    files = {f"reps/r{n}/s{m}.html": f"page {n} {m}".encode() for n in range(6) for m in range(4)}
+    for folder in ("in-process", "helper"):
+        write_site(tmp_path / folder, files)
+    kept = tuple(sorted(name for name in files if not name.startswith("reps/r0/")))
+    new = {"reps/r0/s0.html": b"changed", "index.html": b"home"}
+
+    # the same call, linking in this process (a small site) or in a helper process (a large one)
+    in_process = write_site(tmp_path / "in-process", new, reuse=kept, helper_from=10_000)
+    helper = write_site(tmp_path / "helper", new, reuse=kept, helper_from=1)
+
+    assert helper == in_process == WriteStats(written=2, unchanged=len(kept) + 1, removed=3)
+    assert snapshot(tmp_path / "helper") == snapshot(tmp_path / "in-process")
+    assert set(snapshot(tmp_path / "helper")) == set(kept) | set(new) | {MARKER}
+    assert os.stat(tmp_path / "helper" / "reps/r5/s3.html").st_nlink == 1  # the retired site is gone
+
+
+def test_a_failing_helper_process_leaves_the_previous_site(tmp_path):
+    target = tmp_path / "site"
+    write_site(target, {"a/one.html": b"1", "a/two.html": b"2"})
+    before = snapshot(target)
+
+    # a kept file that is not there (removed by hand after the pages were listed)
+    with pytest.raises(OSError, match="cannot link the unchanged files.*missing.html"):
+        write_site(target, {"b.html": b"b"}, reuse=("a/one.html", "a/missing.html"), helper_from=1)
+
+    assert snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging folder left
+
+
 # --------------------------------------------------------------------------------------------
 # 7. `coachsite build` as a program
 
