@@ -33,6 +33,10 @@ class Observation(NamedTuple):
     coach: str | None
     benchmark: int | None = None  # customer stream: how customers rate the main competitor
 
+    def __reduce__(self):
+        # read back from the build cache by C code alone (the default calls a __new__ in Python)
+        return (tuple.__new__, (type(self), tuple(self)))
+
 
 @dataclass(frozen=True)
 class Flag:

@@ -47,6 +47,10 @@ class Level(NamedTuple):
     line: int
     column: int
 
+    def __reduce__(self):
+        # read back from the build cache by C code alone (the default calls a __new__ in Python)
+        return (tuple.__new__, (type(self), tuple(self)))
+
 
 class Ref(NamedTuple):
     """An id written in a file (a focus competency, a next role), with where it was written."""
@@ -54,6 +58,10 @@ class Ref(NamedTuple):
     id: str
     line: int
     column: int
+
+    def __reduce__(self):
+        # read back from the build cache by C code alone (the default calls a __new__ in Python)
+        return (tuple.__new__, (type(self), tuple(self)))
 
 
 @dataclass(frozen=True)
