@@ -6,6 +6,7 @@ decided here. Nothing here renders HTML or touches a file.
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections.abc import Callable
@@ -111,6 +112,10 @@ def flag_message(flag: Flag, name: str) -> str:
 def changed_after_approval(record: Record) -> bool:
     """Approved, but the content no longer matches what the coachee approved."""
     return record.status == "approved" and record.digest_matches is False
+
+
+def _newest_last(record: Record) -> tuple:
+    return (record.date or date.min, record.path)
 
 
 def rep_url(rep: str) -> str:
@@ -289,7 +294,20 @@ class Gatherer:
             })
         overdue = sorted((rep for rep in reps if rep.overdue),
                          key=lambda r: (-(r.days_since_last_session or 10**6), r.id))
-        all_records = sorted((r for rep in reps for r in rep.records), key=lambda r: (r.date or date.min, r.path))
+        # one pass over every record: the lists are small, and only they are sorted
+        listed: dict[str, list[Record]] = {"shared": [], "disputed": [], "draft": []}
+        changed: list[Record] = []
+        total = 0
+        for rep in reps:
+            total += len(rep.records)
+            for record in rep.records:
+                if record.status in listed:
+                    listed[record.status].append(record)
+                elif changed_after_approval(record):
+                    changed.append(record)
+        for records in (*listed.values(), changed):
+            records.sort(key=_newest_last)
+        recent = heapq.nlargest(RECENT_SESSIONS_ON_HOME, (r for rep in reps for r in rep.records), key=_newest_last)
         notable = sorted(((flag, rep) for rep in reps for flag in rep.flags if flag.type == "notable-change"),
                          key=lambda pair: (pair[0].date, pair[1].id, pair[0].competency, pair[0].records), reverse=True)
         context = self.common(page, "Overview") | {
@@ -299,18 +317,18 @@ class Gatherer:
                          "days": rep.days_since_last_session,
                          "last": rep.last_session.isoformat() if rep.last_session else None}
                         for rep in overdue],
-            "awaiting": self.record_list(page, [r for r in all_records if r.status == "shared"]),
-            "disputed": self.record_list(page, [r for r in all_records if r.status == "disputed"]),
-            "drafts": self.record_list(page, [r for r in all_records if r.status == "draft"]),
-            "changed": self.record_list(page, [r for r in all_records if changed_after_approval(r)]),
+            "awaiting": self.record_list(page, listed["shared"]),
+            "disputed": self.record_list(page, listed["disputed"]),
+            "drafts": self.record_list(page, listed["draft"]),
+            "changed": self.record_list(page, changed),
             "notable": [{"date": flag.date.isoformat(), "rep": self.rep_link(page, rep.id),
                          "message": flag_message(flag, self.competency_name(self.framework_for_rep(rep.id), flag.competency)),
                          "records": [{"href": rel(page, self._path_url(p)), "text": p.rsplit("/", 1)[-1]}
                                      for p in flag.records]}
                         for flag, rep in notable],
-            "recent": [self.record_row(page, r) for r in reversed(all_records[-RECENT_SESSIONS_ON_HOME:])],
+            "recent": [self.record_row(page, r) for r in recent],
             "frameworks": [self.link(page, framework_url(f.id), f.name or f.id) for f in self.repo.frameworks.values()],
-            "counts": {"reps": len(reps), "records": len(all_records), "teams": len(teams)},
+            "counts": {"reps": len(reps), "records": total, "teams": len(teams)},
         }
         self.site.pages.append(Page(page, "index.html", context, "Overview"))
 
@@ -357,14 +375,16 @@ class Gatherer:
         reps, by_team = self.reps_of_framework(framework)
 
         def distribution(members: list[RepAnalysis]) -> dict:
-            counts = {level: 0 for level in levels}
+            counts = dict.fromkeys(levels, 0)
+            unrated = 0
             for rep in members:
                 status = rep.competencies.get(competency_id)
-                if status and status.current in counts:
-                    counts[status.current] += 1
+                current = status.current if status else None
+                if not current:
+                    unrated += 1
+                elif current in counts:
+                    counts[current] += 1
             most = max(counts.values(), default=0) or 1
-            unrated = sum(1 for rep in members if not (rep.competencies.get(competency_id)
-                                                        and rep.competencies[competency_id].current))
             return {"cells": [{"level": level, "count": counts[level], "width": round(100 * counts[level] / most)}
                               for level in levels], "unrated": unrated}
 
