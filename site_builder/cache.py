@@ -160,7 +160,7 @@ class Fragments:
         return text
 
 
-_STATE = ("pages", "fragments", "validation", "analyses")
+_STATE = ("pages", "fragments", "validation", "analyses", "sessions")
 STATE_SHARDS = 64
 
 
@@ -168,7 +168,7 @@ def _state_group(component: str, key: str) -> str:
     """What a state entry belongs to: its rep (their pages, export and search pieces, analysis and
     records' validation) or the organisation (""). One rep's entries share a shard, so a record
     changed rewrites a sixty-fourth of the state, not all of it."""
-    if component == "analyses":
+    if component in ("analyses", "sessions"):
         return key
     if component == "validation":  # records/sessions/<rep>/<file>.md
         parts = key.split("/")
@@ -255,6 +255,9 @@ class BuildCache:
     # path -> (content hash, diagnostics); see validate()
     validation = property(lambda self: self._loaded()["validation"],
                           lambda self, v: self._loaded().__setitem__("validation", v))
+    # rep -> (rep key, ((session page path, key), ...)); see pages.Gatherer.keep_sessions
+    sessions = property(lambda self: self._loaded()["sessions"],
+                        lambda self, v: self._loaded().__setitem__("sessions", v))
     # rep -> (inputs digest, analysis); see analyse()
     analyses = property(lambda self: self._loaded()["analyses"],
                         lambda self, v: self._loaded().__setitem__("analyses", v))

@@ -54,6 +54,10 @@ class Page:
     chart: str | None = None  # the chart file the page shows
     # (title, search text) computed on demand, for a kept page whose search entry may be cached too
     describe: Callable[[], tuple[str, str]] | None = None
+    # a kept rep page's session pages, kept with it without being gathered one by one:
+    # ((path, key), ...), and their search entries computed on demand
+    kept_sessions: tuple[tuple[str, str], ...] = ()
+    describe_sessions: Callable[[], list[dict]] | None = None
 
 
 @dataclass
@@ -143,10 +147,12 @@ class Gatherer:
     """Builds every page's context for one (scoped) repository and its analysis."""
 
     def __init__(self, repository: Repository, analysis: Analysis, config: Config, scope: Scope,
-                 notes_renderer, context_key: str = "", previous: dict[str, tuple[str, str | None]] | None = None):
+                 notes_renderer, context_key: str = "", previous: dict[str, tuple[str, str | None]] | None = None,
+                 previous_sessions: dict[str, tuple[str, tuple[tuple[str, str], ...]]] | None = None):
         """`context_key` digests everything outside a rep's own records that a rep or session page
         shows (org files, config, templates, today, scope); `previous` maps the pages the previous
-        build kept to (key, chart). Pages whose key is unchanged are reused, not rebuilt."""
+        build kept to (key, chart), and `previous_sessions` each rep to its rep key and session
+        pages then. Pages whose key is unchanged are reused, not rebuilt."""
         self.context_key = context_key
         self.previous = previous or {}
         self.rep_keys: dict[str, str] = {}
@@ -157,6 +163,9 @@ class Gatherer:
         self.render_notes = notes_renderer
         self.site = SiteModel()
         self._reps_of_framework: dict[str, tuple[list[RepAnalysis], dict[str, list[RepAnalysis]]]] = {}
+        # rep -> (rep key, ((session page path, key), ...)): this build's, and the previous build's
+        self.sessions: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        self.previous_sessions = previous_sessions or {}
         self.records_by_rep: dict[str, list[Record]] = {}
         for rep_id, rep in analysis.reps.items():
             self.records_by_rep[rep_id] = list(rep.records)
@@ -246,8 +255,12 @@ class Gatherer:
             self.rep_page(rep_id)
             # a rep whose page is unchanged has unchanged session pages too: their keys digest a
             # subset of the rep key's inputs, so the previous keys stand without recomputing them
-            unchanged = self.reusable(rep_url(rep_id), self.rep_key(rep_id)) is not None
+            rep_key = self.rep_key(rep_id)
+            unchanged = self.reusable(rep_url(rep_id), rep_key) is not None
             records = self.records_by_rep[rep_id]
+            if unchanged and self.keep_sessions(rep_id, rep_key, len(records)):
+                continue
+            first = len(self.site.pages)
             for index, record in enumerate(records):
                 url = session_url(record)
                 kept = self.previous.get(url) if unchanged else None
@@ -257,9 +270,36 @@ class Gatherer:
                     continue
                 self.session_page(record, records[index - 1] if index else None,
                                   records[index + 1] if index + 1 < len(records) else None)
+            self.sessions[rep_id] = (rep_key, tuple((page.path, page.key) for page in self.site.pages[first:]))
         self.search_page()
         self.key_by_content()
         return self.site
+
+    def keep_sessions(self, rep_id: str, rep_key: str, count: int) -> bool:
+        """Keep an unchanged rep's session pages as the previous build listed them, without going
+        through its records (most reps, on most builds): only if every one of those pages is
+        still in the output with the very key listed."""
+        listed = self.previous_sessions.get(rep_id)
+        if listed is None or listed[0] != rep_key or len(listed[1]) != count:
+            return False
+        previous = self.previous
+        for path, key in listed[1]:
+            kept = previous.get(path)
+            if kept is None or kept[0] != key:
+                return False
+        rep_page = self.site.pages[-1]
+        rep_page.kept_sessions = listed[1]
+        rep_page.describe_sessions = partial(self.describe_sessions, rep_id)
+        self.sessions[rep_id] = listed
+        return True
+
+    def describe_sessions(self, rep_id: str) -> list[dict]:
+        """The search entries of a rep's session pages."""
+        entries = []
+        for record in self.records_by_rep[rep_id]:
+            title, text = self.session_description(record)
+            entries.append(search_entry(Page(session_url(record), "session.html", {}, title, text, "session")))
+        return entries
 
     def key_by_content(self) -> None:
         """The pages that show the whole organisation (home, framework, competency and search

@@ -27,7 +27,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build
-from site_builder.cache import STATE_SHARDS, cache_path
+from site_builder.cache import STATE_SHARDS, cache_path, load_cache, save_cache
 from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
 from tests.conftest import TODAY, copy_sample, session
 from tests.test_build import (SUMMARY_LINE, TODAY_ARG, assert_same_tree, bump_rating, clean_env, coachsite,
@@ -324,6 +324,52 @@ def test_a_failing_helper_process_leaves_the_previous_site(tmp_path):
 
     assert snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging folder left
+
+
+def test_unchanged_reps_keep_their_session_pages_without_being_gathered(built, notes_reference):
+    root, output, _ = built
+    add_sentence(root)
+    rendered: list[str] = []
+
+    result = incremental(root, output, rendered)
+
+    # every other rep's session pages were kept as the previous build listed them
+    assert all(name.startswith(f"reps/{REP}/") or not name.startswith("reps/") for name in rendered)
+    assert result.pages == sum(1 for name in notes_reference if name.endswith(".html"))
+    assert_same_tree(snapshot(output), notes_reference, "incremental after a notes change")
+
+
+def test_kept_session_pages_still_in_the_search_index_when_its_pieces_are_lost(built, notes_reference):
+    root, output, _ = built
+    cache = load_cache(root, output)
+    lost = [name for name in cache.fragments if name.startswith("search:reps/")]
+    assert lost  # each rep's piece of the search index: rep page and session pages
+    for name in lost:
+        del cache.fragments[name]
+    save_cache(root, output, cache)
+    add_sentence(root)
+
+    incremental(root, output)
+
+    # the kept reps' session pages were described again from their records
+    assert snapshot(output)["assets/search-index.js"] == notes_reference["assets/search-index.js"]
+    assert_same_tree(snapshot(output), notes_reference, "incremental without the search pieces")
+
+
+def test_a_session_page_removed_by_hand_from_a_kept_rep_is_built_again(built, notes_reference):
+    root, output, _ = built
+    other_rep_sessions = sorted(name for name in snapshot(output)
+                                if name.startswith("reps/") and not name.startswith(f"reps/{REP}/")
+                                and not name.endswith("/index.html"))
+    removed = other_rep_sessions[0]
+    (output / removed).unlink()
+    add_sentence(root)
+    rendered: list[str] = []
+
+    incremental(root, output, rendered)
+
+    assert removed in rendered
+    assert_same_tree(snapshot(output), notes_reference, "incremental after a page was removed by hand")
 
 
 # --------------------------------------------------------------------------------------------
