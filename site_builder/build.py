@@ -19,7 +19,7 @@ from typing import Callable
 from markupsafe import Markup
 
 from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, code_identity, collector_paused, digest, load_cache,
-                                save_cache, site_identity)
+                                save_header, save_state, site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -221,9 +221,9 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         raise
     lap("render")
 
-    cache.site = ()  # until the cache is saved below, it describes no folder
-    stats = staging.finish(files, present)
-    lap("write")
+    # the cache is written while the helper may still be linking files; its header, which says
+    # it describes the site, only once the site is in place
+    saved = False
     if options.incremental:
         cache.fingerprint = fingerprint
         cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
@@ -231,12 +231,20 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         cache.fragments = fragments.used
         cache.sessions = gatherer.sessions
         cache.pages_count = pages
-        cache.site = site_identity(options.output)
         try:
-            save_cache(options.root, options.output, cache)
+            save_state(options.root, options.output, cache)
+            saved = True
         except OSError:
             pass  # a read-only records checkout: the next build is simply a full one
         lap("cache")
+    stats = staging.finish(files, present)
+    lap("write")
+    if saved:
+        cache.site = site_identity(options.output)
+        try:
+            save_header(options.root, options.output, cache)
+        except OSError:
+            pass
     rendered = sum(1 for page in site.pages if not page.reuse)
     return BuildResult(True, checked, pages, rendered, len(drawn), len(existing), stats,
                        time.perf_counter() - started, timings,

@@ -295,18 +295,30 @@ def load_cache(root: Path, output: Path) -> BuildCache:
 
 
 def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
+    save_state(root, output, cache)
+    save_header(root, output, cache)
+
+
+def save_state(root: Path, output: Path, cache: BuildCache) -> None:
+    """Write what the cache holds but its header, which is first marked as describing no output
+    folder: until save_header(), a build that stops halfway leaves a cache whose pages are not
+    trusted (they may not be the ones on disk), only its content-keyed parts."""
     folder = Path(root) / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
-    cache.files.save()
     path = cache_path(root, output)
-    # the state first: each of its entries is checked by its own key when used, and the header
-    # (fingerprint and output identity) is what says the cache describes the site
+    if path.exists():
+        _atomic_pickle(path, ("", (), 0))
+    cache.files.save()
     cache.save_state(path.with_suffix(".state"))
     path.with_suffix(".state.pickle").unlink(missing_ok=True)  # written whole by coachsite 0.1's first cache
-    _atomic_pickle(path, (cache.fingerprint, cache.site, cache.pages_count))
+
+
+def save_header(root: Path, output: Path, cache: BuildCache) -> None:
+    """The fingerprint and the output folder's identity: what says the cache describes the site."""
+    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.site, cache.pages_count))
 
 
 def digest(*parts: object) -> str:

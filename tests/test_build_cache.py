@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build
 from site_builder.cache import STATE_SHARDS, cache_path, load_cache, save_cache
+from site_builder import write as write_module
 from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
 from tests.conftest import TODAY, copy_sample, session
 from tests.test_build import (SUMMARY_LINE, TODAY_ARG, assert_same_tree, bump_rating, clean_env, coachsite,
@@ -370,6 +371,28 @@ def test_a_session_page_removed_by_hand_from_a_kept_rep_is_built_again(built, no
 
     assert removed in rendered
     assert_same_tree(snapshot(output), notes_reference, "incremental after a page was removed by hand")
+
+
+def test_a_build_that_fails_after_saving_its_cache_is_redone_in_full(built, notes_reference, monkeypatch):
+    """The cache is saved while the new site is still being assembled: if the build then fails,
+    the next one must not trust the cache's pages (they describe the site that was not swapped
+    in), or it would keep the old page of the edited record."""
+    root, output, _ = built
+    add_sentence(root)
+    before = snapshot(output)
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(write_module, "_write_file", full_disk)
+    with pytest.raises(OSError):
+        incremental(root, output)
+    monkeypatch.undo()
+    assert snapshot(output) == before
+
+    incremental(root, output)  # the edit is still there
+
+    assert_same_tree(snapshot(output), notes_reference, "rebuild after a build failed while writing")
 
 
 # --------------------------------------------------------------------------------------------
