@@ -68,17 +68,28 @@ BACKGROUND_REMOVAL_FROM = 2000
 # other core while this one renders the changed pages; a small site links them in-process.
 LINK_IN_HELPER_FROM = 2000
 
+# Paths relative to open folders (no path building, and the kernel resolves short names) where
+# the system offers them (Linux, and macOS); full paths elsewhere.
+_DIR_FDS = (hasattr(os, "O_DIRECTORY") and os.link in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
+            and os.stat in os.supports_dir_fd)
+
 _LINKER = """
 import os, sys
-old, new = sys.argv[1], sys.argv[2]
-old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY)
-new_fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY)
+old, new, relative = sys.argv[1], sys.argv[2], sys.argv[3] == "dir-fds"
+if relative:
+    old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY)
+    new_fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY)
+    link = lambda name: os.link(name, name, src_dir_fd=old_fd, dst_dir_fd=new_fd)
+    mkdir = lambda name: os.mkdir(name, dir_fd=new_fd)
+else:
+    link = lambda name: os.link(os.path.join(old, name), os.path.join(new, name))
+    mkdir = lambda name: os.mkdir(os.path.join(new, name))
 made = {""}
 def folder(name):
     above = name.rpartition("/")[0]
     if above not in made:
         folder(above)
-    os.mkdir(name, dir_fd=new_fd)
+    mkdir(name)
     made.add(name)
 try:
     for name in sys.stdin.read().split("\\n"):
@@ -86,7 +97,7 @@ try:
             parent = name.rpartition("/")[0]
             if parent not in made:
                 folder(parent)
-            os.link(name, name, src_dir_fd=old_fd, dst_dir_fd=new_fd)
+            link(name)
 except OSError as exc:
     sys.stderr.write(f"{exc.strerror or exc} ({exc.filename})")
     sys.exit(1)
@@ -104,9 +115,10 @@ class Staging:
         self.path = tempfile.mkdtemp(prefix=f".{self.target.name}.new-", dir=self.target.parent)
         os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
         self.old = str(self.target)
-        # paths relative to open folders: no path building, and the kernel resolves short names
-        self.old_fd = os.open(self.old, os.O_RDONLY | os.O_DIRECTORY) if os.path.isdir(self.old) else None
-        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        self.has_old = os.path.isdir(self.old)
+        self.relative = _DIR_FDS
+        self.old_fd = os.open(self.old, os.O_RDONLY | os.O_DIRECTORY) if self.relative and self.has_old else None
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY) if self.relative else None
         self.made_dirs: set[str] = {""}
         self.reuse: tuple[str, ...] = ()
         self.helper: subprocess.Popen | None = None
@@ -123,11 +135,24 @@ class Staging:
             with tempfile.TemporaryFile() as names:
                 names.write("\n".join(reuse).encode("utf-8"))
                 names.seek(0)
-                self.helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path],
+                mode = "dir-fds" if self.relative else "paths"
+                self.helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path, mode],
                                                stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             return
         for name in reuse:
-            os.link(name, self._prepare(name), src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
+            self._link(self._prepare(name))
+
+    def _link(self, relative: str) -> None:
+        """The previous site's file, hard-linked into the new one."""
+        if self.relative:
+            os.link(relative, relative, src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
+        else:
+            os.link(os.path.join(self.old, relative), os.path.join(self.path, relative))
+
+    def _old_size(self, relative: str) -> int:
+        if self.relative:
+            return os.stat(relative, dir_fd=self.old_fd).st_size
+        return os.stat(os.path.join(self.old, relative)).st_size
 
     def _prepare(self, relative: str) -> str:
         _safe_relative(relative)
@@ -141,7 +166,10 @@ class Staging:
         if above not in self.made_dirs:
             self._make_folder(above)
         try:
-            os.mkdir(folder, dir_fd=self.fd)
+            if self.relative:
+                os.mkdir(folder, dir_fd=self.fd)
+            else:
+                os.mkdir(os.path.join(self.path, folder))
         except FileExistsError:  # made by the helper
             pass
         self.made_dirs.add(folder)
@@ -168,12 +196,12 @@ class Staging:
                 data = everything[name]
                 relative = self._prepare(name)
                 try:
-                    same = (self.old_fd is not None and os.stat(relative, dir_fd=self.old_fd).st_size == len(data)
+                    same = (self.has_old and self._old_size(relative) == len(data)
                             and _read(os.path.join(self.old, relative)) == data)
                 except OSError:
                     same = False
                 if same:
-                    os.link(relative, relative, src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
+                    self._link(relative)
                     unchanged += 1
                 else:
                     _write_file(os.path.join(self.path, relative), data)

@@ -297,7 +297,10 @@ def test_write_site_counts_removed_files_from_present(tmp_path):
     assert (site["a.html"], site["c.html"], site["sub/d.html"]) == (b"a", b"C", b"d")
 
 
-def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_path):
+@pytest.mark.parametrize("relative", [True, False], ids=["folder-descriptors", "full-paths"])
+def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_path, monkeypatch, relative):
+    # paths relative to open folders where the system has them (Linux, macOS), full paths elsewhere
+    monkeypatch.setattr(write_module, "_DIR_FDS", relative)
     files = {f"reps/r{n}/s{m}.html": f"page {n} {m}".encode() for n in range(6) for m in range(4)}
     for folder in ("in-process", "helper"):
         write_site(tmp_path / folder, files)
@@ -314,7 +317,9 @@ def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_pat
     assert os.stat(tmp_path / "helper" / "reps/r5/s3.html").st_nlink == 1  # the retired site is gone
 
 
-def test_a_failing_helper_process_leaves_the_previous_site(tmp_path):
+@pytest.mark.parametrize("relative", [True, False], ids=["folder-descriptors", "full-paths"])
+def test_a_failing_helper_process_leaves_the_previous_site(tmp_path, monkeypatch, relative):
+    monkeypatch.setattr(write_module, "_DIR_FDS", relative)
     target = tmp_path / "site"
     write_site(target, {"a/one.html": b"1", "a/two.html": b"2"})
     before = snapshot(target)
