@@ -61,8 +61,11 @@ def _finish(result) -> None:
     object by object, then tearing the interpreter down, would take longer than a one-record
     rebuild itself (everything is written and closed by now). Embedded, return as usual."""
     if _process_is_ours:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can reach the reader anyway
+                pass
         os._exit(0)
 
 

@@ -131,14 +131,18 @@ class Staging:
         self.reuse = reuse
         if not reuse:
             return
-        if len(reuse) >= helper_from:
+        if len(reuse) >= helper_from and sys.executable:
             with tempfile.TemporaryFile() as names:
                 names.write("\n".join(reuse).encode("utf-8"))
                 names.seek(0)
                 mode = "dir-fds" if self.relative else "paths"
-                self.helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path, mode],
-                                               stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            return
+                try:
+                    self.helper = subprocess.Popen(
+                        [sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path, mode],
+                        stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                    return
+                except OSError:
+                    pass  # no process can be started here: link them in this one
         for name in reuse:
             self._link(self._prepare(name))
 

@@ -317,6 +317,21 @@ def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_pat
     assert os.stat(tmp_path / "helper" / "reps/r5/s3.html").st_nlink == 1  # the retired site is gone
 
 
+@pytest.mark.parametrize("executable", ["", "/nonexistent/python3"], ids=["no-executable", "cannot-start"])
+def test_without_a_helper_process_the_files_are_linked_in_process(tmp_path, monkeypatch, executable):
+    files = {f"reps/r{n}/s.html": f"page {n}".encode() for n in range(5)}
+    write_site(tmp_path / "site", files)
+    # an embedded Python (no sys.executable) or one that cannot start another process
+    monkeypatch.setattr(write_module.sys, "executable", executable)
+
+    stats = write_site(tmp_path / "site", {"index.html": b"home"}, reuse=tuple(sorted(files)), helper_from=1)
+
+    assert stats == WriteStats(written=1, unchanged=6, removed=0)
+    site = snapshot(tmp_path / "site")
+    assert MARKER in site
+    assert {name: data for name, data in site.items() if name != MARKER} == files | {"index.html": b"home"}
+
+
 @pytest.mark.parametrize("relative", [True, False], ids=["folder-descriptors", "full-paths"])
 def test_a_failing_helper_process_leaves_the_previous_site(tmp_path, monkeypatch, relative):
     monkeypatch.setattr(write_module, "_DIR_FDS", relative)
