@@ -236,6 +236,9 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
             saved = True
         except OSError:
             pass  # a read-only records checkout: the next build is simply a full one
+        except BaseException:
+            staging.abort()
+            raise
         lap("cache")
     stats = staging.finish(files, present)
     lap("write")

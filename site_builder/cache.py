@@ -5,7 +5,8 @@ scoped site may be shared with one rep, and the cache holds everyone's records),
 input file's parse result by stamp, each page's input key, a fingerprint of every input, and the
 identity of the output folder it describes. It is only ever a shortcut: a missing, stale or
 unreadable cache, or an output folder that is not the one the cache describes (restored from a
-backup, swapped by an interrupted build), means a full build, never a wrong one.
+backup, swapped by an interrupted build), means a full build, never a wrong one. What it keeps
+and when it is not used: docs/build-cache.md.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build
 from site_builder.cache import STATE_SHARDS, cache_path, load_cache, save_cache
+from site_builder import cache as cache_module
 from site_builder import write as write_module
 from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
 from tests.conftest import TODAY, copy_sample, session
@@ -413,6 +414,18 @@ def test_a_build_that_fails_after_saving_its_cache_is_redone_in_full(built, note
     incremental(root, output)  # the edit is still there
 
     assert_same_tree(snapshot(output), notes_reference, "rebuild after a build failed while writing")
+
+
+def test_another_version_of_coachsite_rebuilds_every_page(built, monkeypatch):
+    """Every part of the cache belongs to the code that wrote it (an upgrade, another commit)."""
+    root, output, first = built
+    add_sentence(root)
+    # what the cache files say about the code that wrote them no longer matches
+    monkeypatch.setattr(cache_module, "code_identity", lambda: "another coachsite")
+
+    result = incremental(root, output)
+
+    assert result.pages_rendered == result.pages == first.pages
 
 
 # --------------------------------------------------------------------------------------------
