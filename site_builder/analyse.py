@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from site_builder.cache import digest
 from site_builder.config import Config
-from site_builder.model import COACHED_KINDS, Person, Record, Repository
+from site_builder.model import COACHED_KINDS, Person, Record, Repository, named_tuple_reduce
 
 STREAMS = ("observed", "self", "360", "customer", "knowledge")
 
@@ -33,9 +33,7 @@ class Observation(NamedTuple):
     coach: str | None
     benchmark: int | None = None  # customer stream: how customers rate the main competitor
 
-    def __reduce__(self):
-        # read back from the build cache by C code alone (the default calls a __new__ in Python)
-        return (tuple.__new__, (type(self), tuple(self)))
+    __reduce__ = named_tuple_reduce
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import marshal
 import time
-from itertools import groupby
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 from typing import Callable
 

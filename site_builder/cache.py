@@ -59,11 +59,8 @@ class FileCache:
         folder = self.folder
         if folder is not None and folder.is_dir():
             for shard in sorted(folder.glob("*.pickle")):
-                try:
-                    version, fmt, entries = _load_pickle(shard)
-                except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
-                    continue
-                if version == code_identity() and fmt == FORMAT and isinstance(entries, dict):
+                entries = _read(shard)
+                if isinstance(entries, dict):
                     self.entries.update(entries)
                     self.loaded_shards.add(shard.stem)
 
@@ -123,9 +120,15 @@ def collector_paused():
             gc.enable()
 
 
-def _load_pickle(path) -> object:
-    with open(path, "rb") as handle, collector_paused():
-        return pickle.load(handle)
+def _read(path: Path) -> object | None:
+    """What a cache file holds, or None when it is missing, unreadable, or written by another
+    coachsite (see code_identity) or in another format."""
+    try:
+        with open(path, "rb") as handle, collector_paused():
+            version, fmt, payload = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - an unreadable cache file is simply no cache
+        return None
+    return payload if version == code_identity() and fmt == FORMAT else None
 
 
 def _shard(path: str) -> str:
@@ -201,6 +204,19 @@ def _partition(state: dict[str, dict]) -> list[dict[str, dict]]:
     return shards
 
 
+class _Part:
+    """One part of a BuildCache's state, read with the rest on first use."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cache: BuildCache, owner=None) -> dict:
+        return cache._loaded()[self.name]
+
+    def __set__(self, cache: BuildCache, value: dict) -> None:
+        cache._loaded()[self.name] = value
+
+
 class BuildCache:
     """What the previous build of one output folder knew.
 
@@ -226,11 +242,8 @@ class BuildCache:
         if self._state is None:
             self._state = {name: {} for name in _STATE}
             for number in range(STATE_SHARDS):
-                try:
-                    version, fmt, shard = _load_pickle(self._state_path / f"{number:02d}.pickle")
-                except Exception:  # noqa: BLE001 - an unreadable shard is simply not cached
-                    continue
-                if version != code_identity() or fmt != FORMAT or not isinstance(shard, dict):
+                shard = _read(self._state_path / f"{number:02d}.pickle")
+                if not isinstance(shard, dict):
                     continue
                 self._stored[number] = shard
                 for name in _STATE:
@@ -248,20 +261,11 @@ class BuildCache:
             self._stored[number] = shard
         self._state_path = folder
 
-    # output path -> (input key, chart key); see pages.Gatherer
-    pages = property(lambda self: self._loaded()["pages"], lambda self, v: self._loaded().__setitem__("pages", v))
-    # name -> (key, text); see Fragments
-    fragments = property(lambda self: self._loaded()["fragments"],
-                         lambda self, v: self._loaded().__setitem__("fragments", v))
-    # path -> (content hash, diagnostics); see validate()
-    validation = property(lambda self: self._loaded()["validation"],
-                          lambda self, v: self._loaded().__setitem__("validation", v))
-    # rep -> (rep key, ((session page path, key), ...)); see pages.Gatherer.keep_sessions
-    sessions = property(lambda self: self._loaded()["sessions"],
-                        lambda self, v: self._loaded().__setitem__("sessions", v))
-    # rep -> (inputs digest, analysis); see analyse()
-    analyses = property(lambda self: self._loaded()["analyses"],
-                        lambda self, v: self._loaded().__setitem__("analyses", v))
+    pages = _Part()  # output path -> (input key, chart key); see pages.Gatherer
+    fragments = _Part()  # name -> (key, text); see Fragments
+    validation = _Part()  # path -> (content hash, diagnostics); see validate()
+    sessions = _Part()  # rep -> (rep key, ((session page path, key), ...)); see pages.Gatherer.keep_sessions
+    analyses = _Part()  # rep -> (inputs digest, analysis); see analyse()
 
 
 def site_identity(output: Path) -> tuple[int, ...]:
@@ -284,14 +288,10 @@ def load_cache(root: Path, output: Path) -> BuildCache:
     """The previous build's cache for this output (parse results shared by every output)."""
     files = FileCache(Path(root) / CACHE_DIR / "files")
     path = cache_path(root, output)
-    try:
-        with open(path, "rb") as handle:
-            version, fmt, (fingerprint, site, pages_count) = pickle.load(handle)
-        if version == code_identity() and fmt == FORMAT:
-            return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state"),
-                              pages_count=pages_count)
-    except Exception:  # noqa: BLE001 - any unreadable cache is simply no cache
-        pass
+    header = _read(path)
+    if isinstance(header, tuple) and len(header) == 3:
+        fingerprint, site, pages_count = header
+        return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state"), pages_count=pages_count)
     return BuildCache(files=files)
 
 

@@ -56,10 +56,11 @@ def run() -> None:
     main()
 
 
-def _finish(result) -> None:
+def _finish() -> None:
     """End the command. As its own program, exit at once: freeing a large build's working set
-    object by object, then tearing the interpreter down, would take longer than a one-record
-    rebuild itself (everything is written and closed by now). Embedded, return as usual."""
+    object by object (the result holds it), then tearing the interpreter down, would take longer
+    than a one-record rebuild itself (everything is written and closed by now). Embedded, return
+    as usual."""
     if _process_is_ours:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -203,13 +204,13 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     if result.unchanged:
         click.echo(f"nothing changed since the last build ({result.pages} pages) "
                    f"in {result.seconds:.2f} s → {options.output}", err=True)
-        _finish(result)
+        _finish()
         return
     stats = result.written
     click.echo(f"built {result.pages} pages ({result.pages_rendered} rendered, {stats.written} files written, "
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
-    _finish(result)
+    _finish()
 
 
 @main.command("demo")

@@ -161,7 +161,8 @@ def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
 
     def walk(relative: str, depth: int, suffix: str = "\0"):
-        """Yield (relative path, is_dir) below `relative`, refusing symlinks."""
+        """Yield (relative path, is_dir) below `relative`, refusing symlinks. Files ending in
+        `suffix` take a short path (no file name ends in the default, a NUL)."""
         try:
             entries = sorted(os.scandir(os.path.join(root, relative)), key=_name)
         except OSError as exc:

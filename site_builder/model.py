@@ -7,11 +7,12 @@ already a diagnostic); later stages skip what is None rather than guess.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, fields
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from typing import NamedTuple
+
+from site_builder.cache import digest
 
 KINDS = ("coaching", "observed-call", "self-assessment", "manager-assessment",
          "review-360", "customer-survey", "knowledge-test")
@@ -37,6 +38,12 @@ STREAM_OF_KIND = {
 Where = tuple[int, int]  # (line, column), 1-based
 
 
+def named_tuple_reduce(self: tuple):
+    """A named tuple's __reduce__ that pickle reads back by C code alone (the default calls the
+    class's __new__, written in Python): the build cache holds hundreds of thousands of them."""
+    return (tuple.__new__, (type(self), tuple(self)))
+
+
 class Level(NamedTuple):
     """One competency -> number entry (a rating, a knowledge score or a competitor benchmark).
     (A named tuple, not a dataclass: a large organisation has a hundred thousand of them, and
@@ -47,9 +54,7 @@ class Level(NamedTuple):
     line: int
     column: int
 
-    def __reduce__(self):
-        # read back from the build cache by C code alone (the default calls a __new__ in Python)
-        return (tuple.__new__, (type(self), tuple(self)))
+    __reduce__ = named_tuple_reduce
 
 
 class Ref(NamedTuple):
@@ -59,9 +64,7 @@ class Ref(NamedTuple):
     line: int
     column: int
 
-    def __reduce__(self):
-        # read back from the build cache by C code alone (the default calls a __new__ in Python)
-        return (tuple.__new__, (type(self), tuple(self)))
+    __reduce__ = named_tuple_reduce
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,7 @@ class Repository:
     def organisation(self) -> str:
         """A digest of the frameworks, teams and people: what every record is judged against and
         every page shows around a rep's own records (computed once per repository)."""
-        return hashlib.sha256(repr((sorted(self.frameworks.items()), sorted(self.teams.items()),
-                                    sorted(self.people.items()))).encode("utf-8")).hexdigest()[:24]
+        return digest(sorted(self.frameworks.items()), sorted(self.teams.items()), sorted(self.people.items()))
 
     def framework_of(self, person: Person | None) -> Framework | None:
         """The framework a person is judged against: their team's."""

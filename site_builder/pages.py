@@ -295,11 +295,8 @@ class Gatherer:
 
     def describe_sessions(self, rep_id: str) -> list[dict]:
         """The search entries of a rep's session pages."""
-        entries = []
-        for record in self.records_by_rep[rep_id]:
-            title, text = self.session_description(record)
-            entries.append(search_entry(Page(session_url(record), "session.html", {}, title, text, "session")))
-        return entries
+        return [_entry(session_url(record), "session", *self.session_description(record))
+                for record in self.records_by_rep[rep_id]]
 
     def key_by_content(self) -> None:
         """The pages that show the whole organisation (home, framework, competency and search
@@ -724,7 +721,11 @@ def fold(text: str) -> str:
 def search_entry(page: Page) -> dict:
     """A page in the search index: its text folded to lowercase words without accents."""
     title, text = page.describe() if page.describe else (page.title, page.search_text)
-    return {"t": title, "u": page.path, "k": page.search_kind, "x": fold(" ".join(text.split()))}
+    return _entry(page.path, page.search_kind, title, text)
+
+
+def _entry(path: str, kind: str, title: str, text: str) -> dict:
+    return {"t": title, "u": path, "k": kind, "x": fold(" ".join(text.split()))}
 
 
 def search_entries(site: SiteModel) -> list[dict]:

@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import _linker
+
 MARKER = ".coachsite-site"  # marks a folder as a site coachsite built, and may replace
 
 
@@ -68,41 +70,6 @@ BACKGROUND_REMOVAL_FROM = 2000
 # other core while this one renders the changed pages; a small site links them in-process.
 LINK_IN_HELPER_FROM = 2000
 
-# Paths relative to open folders (no path building, and the kernel resolves short names) where
-# the system offers them (Linux, and macOS); full paths elsewhere.
-_DIR_FDS = (hasattr(os, "O_DIRECTORY") and os.link in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
-            and os.stat in os.supports_dir_fd)
-
-_LINKER = """
-import os, sys
-old, new, relative = sys.argv[1], sys.argv[2], sys.argv[3] == "dir-fds"
-if relative:
-    old_fd = os.open(old, os.O_RDONLY | os.O_DIRECTORY)
-    new_fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY)
-    link = lambda name: os.link(name, name, src_dir_fd=old_fd, dst_dir_fd=new_fd)
-    mkdir = lambda name: os.mkdir(name, dir_fd=new_fd)
-else:
-    link = lambda name: os.link(os.path.join(old, name), os.path.join(new, name))
-    mkdir = lambda name: os.mkdir(os.path.join(new, name))
-made = {""}
-def folder(name):
-    above = name.rpartition("/")[0]
-    if above not in made:
-        folder(above)
-    mkdir(name)
-    made.add(name)
-try:
-    for name in sys.stdin.read().split("\\n"):
-        if name:
-            parent = name.rpartition("/")[0]
-            if parent not in made:
-                folder(parent)
-            link(name)
-except OSError as exc:
-    sys.stderr.write(f"{exc.strerror or exc} ({exc.filename})")
-    sys.exit(1)
-"""
-
 
 class Staging:
     """The new site, assembled in a folder beside `target`: first the files kept from the previous
@@ -114,12 +81,7 @@ class Staging:
         _remove_leftovers(self.target)
         self.path = tempfile.mkdtemp(prefix=f".{self.target.name}.new-", dir=self.target.parent)
         os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
-        self.old = str(self.target)
-        self.has_old = os.path.isdir(self.old)
-        self.relative = _DIR_FDS
-        self.old_fd = os.open(self.old, os.O_RDONLY | os.O_DIRECTORY) if self.relative and self.has_old else None
-        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY) if self.relative else None
-        self.made_dirs: set[str] = {""}
+        self.trees = _linker.Trees(str(self.target), self.path, _linker.DIR_FDS)
         self.reuse: tuple[str, ...] = ()
         self.helper: subprocess.Popen | None = None
 
@@ -129,54 +91,20 @@ class Staging:
         for name in reuse:
             _safe_relative(name)  # and so no newline: one name per line below
         self.reuse = reuse
-        if not reuse:
-            return
         if len(reuse) >= helper_from and sys.executable:
             with tempfile.TemporaryFile() as names:
                 names.write("\n".join(reuse).encode("utf-8"))
                 names.seek(0)
-                mode = "dir-fds" if self.relative else "paths"
+                mode = "dir-fds" if self.trees.relative else "paths"
                 try:
                     self.helper = subprocess.Popen(
-                        [sys.executable, "-I", "-S", "-c", _LINKER, self.old, self.path, mode],
+                        [sys.executable, "-I", "-S", _linker.__file__, self.trees.old, self.path, mode],
                         stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                     return
                 except OSError:
                     pass  # no process can be started here: link them in this one
         for name in reuse:
-            self._link(self._prepare(name))
-
-    def _link(self, relative: str) -> None:
-        """The previous site's file, hard-linked into the new one."""
-        if self.relative:
-            os.link(relative, relative, src_dir_fd=self.old_fd, dst_dir_fd=self.fd)
-        else:
-            os.link(os.path.join(self.old, relative), os.path.join(self.path, relative))
-
-    def _old_size(self, relative: str) -> int:
-        if self.relative:
-            return os.stat(relative, dir_fd=self.old_fd).st_size
-        return os.stat(os.path.join(self.old, relative)).st_size
-
-    def _prepare(self, relative: str) -> str:
-        _safe_relative(relative)
-        parent = relative.rpartition("/")[0]
-        if parent not in self.made_dirs:
-            self._make_folder(parent)
-        return relative
-
-    def _make_folder(self, folder: str) -> None:
-        above = folder.rpartition("/")[0]
-        if above not in self.made_dirs:
-            self._make_folder(above)
-        try:
-            if self.relative:
-                os.mkdir(folder, dir_fd=self.fd)
-            else:
-                os.mkdir(os.path.join(self.path, folder))
-        except FileExistsError:  # made by the helper
-            pass
-        self.made_dirs.add(folder)
+            self.trees.link(name)
 
     def _wait_for_helper(self) -> None:
         if self.helper is None:
@@ -190,6 +118,7 @@ class Staging:
     def finish(self, files: dict[str, bytes], present: set[str] | None = None) -> WriteStats:
         """Write `files` (hard-linking those whose bytes are unchanged), then swap the site in.
         `present` is every file the previous site holds, when the caller has listed them already."""
+        trees = self.trees
         try:
             self._wait_for_helper()
             written = 0
@@ -198,22 +127,23 @@ class Staging:
             everything[MARKER] = b"This folder was built by coachsite and is replaced on every build.\n"
             for name in sorted(everything):
                 data = everything[name]
-                relative = self._prepare(name)
+                _safe_relative(name)
                 try:
-                    same = (self.has_old and self._old_size(relative) == len(data)
-                            and _read(os.path.join(self.old, relative)) == data)
+                    same = (trees.has_old and trees.old_size(name) == len(data)
+                            and _read(os.path.join(trees.old, name)) == data)
                 except OSError:
                     same = False
                 if same:
-                    self._link(relative)
+                    trees.link(name)
                     unchanged += 1
                 else:
-                    _write_file(os.path.join(self.path, relative), data)
+                    trees.folder_for(name)
+                    _write_file(os.path.join(self.path, name), data)
                     written += 1
             if present is None:
                 present = files_in(self.target)
             removed = len(present - everything.keys() - set(self.reuse))
-            self._close()
+            trees.close()
             retired = _swap(Path(self.path), self.target)
         except BaseException:
             self.abort()
@@ -228,12 +158,8 @@ class Staging:
             self.helper.kill()
             self.helper.communicate()
             self.helper = None
-        self._close()
+        self.trees.close()
         shutil.rmtree(self.path, ignore_errors=True)
-
-    def _close(self) -> None:
-        _close(self.old_fd, self.fd)
-        self.old_fd = self.fd = None
 
 
 def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (),
@@ -247,12 +173,6 @@ def write_site(target: Path, files: dict[str, bytes], reuse: tuple[str, ...] = (
         staging.abort()
         raise
     return staging.finish(files, present)
-
-
-def _close(*descriptors: int | None) -> None:
-    for descriptor in descriptors:
-        if descriptor is not None:
-            os.close(descriptor)
 
 
 def _write_file(path: str, data: bytes) -> None:

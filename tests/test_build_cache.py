@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from site_builder.build import BuildOptions, build
 from site_builder.cache import STATE_SHARDS, cache_path, load_cache, save_cache
 from site_builder import cache as cache_module
+from site_builder import _linker
 from site_builder import write as write_module
 from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
 from tests.conftest import TODAY, copy_sample, session
@@ -301,7 +302,7 @@ def test_write_site_counts_removed_files_from_present(tmp_path):
 @pytest.mark.parametrize("relative", [True, False], ids=["folder-descriptors", "full-paths"])
 def test_unchanged_files_linked_by_the_helper_process_give_the_same_site(tmp_path, monkeypatch, relative):
     # paths relative to open folders where the system has them (Linux, macOS), full paths elsewhere
-    monkeypatch.setattr(write_module, "_DIR_FDS", relative)
+    monkeypatch.setattr(_linker, "DIR_FDS", relative)
     files = {f"reps/r{n}/s{m}.html": f"page {n} {m}".encode() for n in range(6) for m in range(4)}
     for folder in ("in-process", "helper"):
         write_site(tmp_path / folder, files)
@@ -335,7 +336,7 @@ def test_without_a_helper_process_the_files_are_linked_in_process(tmp_path, monk
 
 @pytest.mark.parametrize("relative", [True, False], ids=["folder-descriptors", "full-paths"])
 def test_a_failing_helper_process_leaves_the_previous_site(tmp_path, monkeypatch, relative):
-    monkeypatch.setattr(write_module, "_DIR_FDS", relative)
+    monkeypatch.setattr(_linker, "DIR_FDS", relative)
     target = tmp_path / "site"
     write_site(target, {"a/one.html": b"1", "a/two.html": b"2"})
     before = snapshot(target)
