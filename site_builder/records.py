@@ -22,7 +22,9 @@ from site_builder.yamlnodes import Node, describe
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 64
-SESSION_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+# [0-9], never \d: \d and int() also take other scripts' digits ('２０２５', '٢٠٢٥'), which no
+# other tool reads as a date
+SESSION_NAME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 # YAML 1.1 (PyYAML, many tools) reads these unquoted words as booleans; YAML 1.2 editors do not.
 YAML11_BOOLEANS = frozenset("y Y yes Yes YES n N no No NO true True TRUE false False FALSE "
@@ -32,7 +34,7 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _TRAILING_ZERO_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*\.[0-9_]*0")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+")
 _INTEGER = re.compile(r"[-+]?[0-9]+")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 # The keys of each file type, and the kinds of session each session key belongs to.
 FRAMEWORK_KEYS = ("name", "description", "scale", "competencies", "roles")
@@ -203,7 +205,8 @@ class FileReader:
             return None
         match = _DATE.fullmatch(value.strip())
         if not match:
-            self.error(node, "invalid-date", f"'{key}: {value}' is not a date; write it as YYYY-MM-DD")
+            digits = " with the digits 0-9" if any(c.isdigit() and not c.isascii() for c in value) else ""
+            self.error(node, "invalid-date", f"'{key}: {value}' is not a date; write it as YYYY-MM-DD{digits}")
             return None
         try:
             return date(*(int(part) for part in match.groups()))
