@@ -5,8 +5,11 @@ Part of loading; a bad setting is a diagnostic on coachsite.toml, never an excep
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from pathlib import Path
 
 from site_builder.diagnostics import Diagnostic, error
@@ -34,37 +37,108 @@ class Config:
     max_focus: int = 2  # competencies per coaching session
 
 
+# The values each setting may take, inclusive (whole numbers unless the default is a float). Upper
+# bounds too: a day count beyond the calendar or a percentage over 100 is a typo, and no value
+# may be one the analysis cannot compute with (nan, inf).
+CALENDAR_DAYS = (date.max - date.min).days
+RANGES: dict[str, tuple[float, float]] = {
+    "trend_window": (0, 10_000),
+    "trend_min_observations": (0, 10_000),
+    "trend_threshold": (0, 100),
+    "notable_change": (1, 10_000),
+    "overdue_days": (0, CALENDAR_DAYS),
+    "recent_days": (0, CALENDAR_DAYS),
+    "new_hire_days": (0, CALENDAR_DAYS),
+    "knowledge_high": (0, 100),
+    "knowledge_low": (0, 100),
+    "max_focus": (1, 10_000),
+}
+MAX_DIGITS = 4300  # Python's own limit for int() of text; tomllib raises ValueError beyond it
+_LONG_NUMBER = re.compile(r"[+-]?[0-9](?:_?[0-9]){%d,}" % MAX_DIGITS)
+
+
+def _value_position(lines: list[str], key: str) -> tuple[int, int]:
+    """(line, column) of a top-level key's value, or of the key itself when it is a table."""
+    name = "(?:" + "|".join(re.escape(form) for form in (key, f'"{key}"', f"'{key}'")) + ")"
+    pattern = re.compile(r"(\s*)(\[{1,2}\s*)?" + name + r"\s*(?:(=)\s*|[.\]])")
+    for number, text in enumerate(lines, 1):
+        match = pattern.match(text)
+        if match:
+            return number, (match.end() + 1 if match.group(3) else len(match.group(1)) + 1)
+    return 1, 1
+
+
+def _too_long(text: str) -> Diagnostic:
+    """tomllib refused a number over MAX_DIGITS digits with a bare ValueError: find it."""
+    match = _LONG_NUMBER.search(text)
+    if match is None:
+        return error(CONFIG_FILE, 1, 1, "number-too-long", f"a number has more than {MAX_DIGITS} digits")
+    before = text[:match.start()]
+    line, column = before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+    digits = sum(char.isdigit() for char in match.group(0))
+    return error(CONFIG_FILE, line, column, "number-too-long",
+                 f"a number of {digits} digits: more than can be read (at most {MAX_DIGITS}); "
+                 f"every setting is a small number")
+
+
+def _describe(name: str, default) -> str:
+    if isinstance(default, str):
+        return "text"
+    low, high = RANGES[name]
+    number = "a number" if isinstance(default, float) else "a whole number"
+    return f"{number} from {low:g} to {high:g}"
+
+
+def _problem(name: str, value, default) -> tuple[str, str] | None:
+    """(code, message) when value cannot be the setting `name`, else None."""
+    if isinstance(default, str):
+        return None if isinstance(value, str) else ("bad-type", f"'{name}' must be text (default {default!r})")
+    wanted = (int, float) if isinstance(default, float) else (int,)
+    if isinstance(value, bool) or not isinstance(value, wanted):
+        return "bad-type", f"'{name}' must be {_describe(name, default)} (default {default!r})"
+    low, high = RANGES[name]
+    if not math.isfinite(value) or not low <= value <= high:
+        shown = str(value) if len(str(value)) <= 20 else "that"
+        return "bad-value", f"'{name}' must be {_describe(name, default)}, not {shown} (default {default!r})"
+    return None
+
+
 def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     path = root / CONFIG_FILE
     if not path.is_file():
         return Config(), []
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return Config(), [error(CONFIG_FILE, 1, 1, "encoding", "coachsite.toml is not UTF-8; save it as UTF-8")]
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", 1) or 1
         column = getattr(exc, "colno", 1) or 1
         message = str(exc).split(" (at line")[0]
         return Config(), [error(CONFIG_FILE, line, column, "toml-syntax", f"TOML syntax: {message}")]
-    text_lines = path.read_text(encoding="utf-8").split("\n")
+    except ValueError:  # not a syntax error: int() of a number too long to convert
+        return Config(), [_too_long(text)]
+    text_lines = text.replace("\r\n", "\n").split("\n")
     known = {f.name: f for f in fields(Config)}
     config = Config()
     diagnostics = []
     for key, value in raw.items():
-        line = next((i + 1 for i, text in enumerate(text_lines) if text.strip().startswith(key)), 1)
+        line, column = _value_position(text_lines, key)
         if key not in known:
-            diagnostics.append(error(CONFIG_FILE, line, 1, "unknown-key",
+            diagnostics.append(error(CONFIG_FILE, line, _key_column(text_lines, line, key), "unknown-key",
                                      f"unknown setting '{key}'{did_you_mean(key, known)}"))
             continue
         default = getattr(config, key)
-        wanted = type(default)
-        ok = isinstance(value, wanted) and not isinstance(value, bool) or (
-            wanted is float and isinstance(value, int) and not isinstance(value, bool))
-        if not ok or (wanted in (int, float) and value < 0):
-            diagnostics.append(error(CONFIG_FILE, line, 1, "bad-type",
-                                     f"'{key}' must be {'text' if wanted is str else 'a number ≥ 0'} "
-                                     f"(default {default!r})"))
+        problem = _problem(key, value, default)
+        if problem is not None:
+            diagnostics.append(error(CONFIG_FILE, line, column, *problem))
             continue
-        config = replace(config, **{key: wanted(value)})
+        config = replace(config, **{key: type(default)(value)})
     return config, diagnostics
+
+
+def _key_column(lines: list[str], line: int, key: str) -> int:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text) - len(text.lstrip(" \t")) + 1
