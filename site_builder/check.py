@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -42,16 +43,51 @@ class Checked:
         return replace(self.repository, records=tuple(r for r in self.repository.records if r.path not in bad))
 
 
+# [0-9], not \d: \d also matches other scripts' digits, which int() and fromisoformat() take
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_LAST_EPOCH_SECOND = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+
+
+class DateError(ValueError):
+    """A date given on the command line or in the environment that coachsite does not take."""
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD, ASCII digits, nothing around it: the one date syntax of every option.
+
+    (Python's date.fromisoformat would also take 20261130 and 2026-W48-4, which no record may hold.)"""
+    match = _ISO_DATE.fullmatch(text)
+    if not match:
+        raise DateError(f"'{text}' is not a date; write YYYY-MM-DD")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise DateError(f"'{text}' is not a real date ({exc}); write YYYY-MM-DD") from None
+
+
+def source_date_epoch() -> date | None:
+    """The day of SOURCE_DATE_EPOCH (reproducible builds: whole seconds since 1970, UTC), if set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":  # set but empty is how a CI template leaves it unset
+        return None
+    # the length before int(): a 5,000-digit value would make int() itself raise
+    if not re.fullmatch(r"[0-9]{1,12}", epoch) or int(epoch) > _LAST_EPOCH_SECOND:
+        shown = epoch if len(epoch) <= 40 else epoch[:40] + "…"
+        raise DateError(f"SOURCE_DATE_EPOCH={shown!r} is not a time coachsite can use: it must be a whole "
+                        f"number of seconds since 1970-01-01 UTC, at most {_LAST_EPOCH_SECOND} (9999-12-31)")
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+
+
 def resolve_today(option: str | date | None = None) -> date:
-    """The build date: --today, else SOURCE_DATE_EPOCH (reproducible builds), else the system date."""
+    """The build date: --today, else SOURCE_DATE_EPOCH (reproducible builds), else the system date.
+
+    Raises DateError for a --today that is not YYYY-MM-DD (an empty one too: it is not "no date")
+    or a SOURCE_DATE_EPOCH that is not whole seconds."""
     if isinstance(option, date):
         return option
-    if option:
-        return date.fromisoformat(option)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-    return date.today()
+    if option is not None:
+        return parse_date(option)
+    return source_date_epoch() or date.today()
 
 
 FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)

@@ -14,15 +14,17 @@ import click
 from jinja2 import TemplateError
 
 from site_builder import __version__
-from site_builder.check import Checked, check, resolve_today
-from site_builder.diagnostics import format_github, format_json
+from site_builder.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
+from site_builder.diagnostics import escape_control, format_github, format_json
 
 
 def _today(ctx, param, value: str | None) -> date:
     try:
         return resolve_today(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write YYYY-MM-DD") from None
+    except DateError as exc:
+        if value is None:  # from SOURCE_DATE_EPOCH: not this option's fault
+            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc)) from None
 
 
 def _root(ctx, param, value: str) -> Path:
@@ -40,10 +42,25 @@ today_option = click.option("--today", callback=_today, metavar="YYYY-MM-DD",
                             help="The build date (default: SOURCE_DATE_EPOCH, else the system date).")
 
 
+def _never_fail_to_print() -> None:
+    """Write what the output streams can encode: on an ASCII or cp1252 terminal or pipe
+    (PYTHONIOENCODING, a Windows console), a '–' or '→' in a message or a name in another script
+    is shown as an escape such as \\u2192 instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # a TextIOWrapper (click's test runner's too)
+        if reconfigure is None or (getattr(stream, "errors", None) or "strict") != "strict":
+            continue  # not a text stream we can change, or one that already never fails
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # a closed or detached stream: nothing will be printed to it
+            pass
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="coachsite")
 def main() -> None:
     """Field-sales coaching records as plain text: check them, analyse them, build the site."""
+    _never_fail_to_print()  # here too: main() is what embedding code and click's test runner call
 
 
 _process_is_ours = False  # set by run(): this process is the coachsite command and nothing else
@@ -53,6 +70,7 @@ def run() -> None:
     """The `coachsite` program (main() is the click group, for embedding and tests)."""
     global _process_is_ours
     _process_is_ours = True
+    _never_fail_to_print()  # before click parses anything: a usage error is printed too
     main()
 
 
@@ -139,7 +157,8 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
     prepared = _prepare_or_exit(checked, rep, team, drafts)
     if prepared.left_out:
         click.echo(f"coachsite: {len(prepared.left_out)} record(s) with errors left out of the analysis "
-                   f"(run `coachsite check` to see why): {', '.join(prepared.left_out)}", err=True)
+                   f"(run `coachsite check` to see why): {escape_control(', '.join(prepared.left_out))}",
+                   err=True)
     if as_json or as_csv:  # UTF-8 whatever the terminal's encoding: the very bytes the site publishes
         sys.stdout.flush()
         sys.stdout.buffer.write(summary_json(prepared.analysis) if as_json
@@ -233,10 +252,9 @@ def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
 def _optional_date(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
-    from site_builder.new import NewError, parse_date
     try:
-        return parse_date(value)
-    except NewError as exc:
+        return parse_date(value)  # the same syntax as --today
+    except DateError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
@@ -416,7 +434,11 @@ def serve_command(root: Path, port: int, rep: str | None, team: str | None, draf
 
     if rep and team:
         raise click.UsageError("give --rep or --team, not both")
-    day = _today(None, None, today) if today else None
+    day = _today(None, None, today) if today is not None else None
+    try:
+        source_date_epoch()  # read again at each rebuild: refuse a bad one now, not in the middle
+    except DateError as exc:
+        raise click.UsageError(str(exc)) from None
     options = BuildOptions(root=root, output=root / "_site", today=day, scope=Scope(rep=rep, team=team),
                            drafts=drafts, templates=templates)
 

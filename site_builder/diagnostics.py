@@ -6,6 +6,7 @@ Every stage returns these instead of raising; only the CLI prints them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
@@ -25,7 +26,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        return escape_control(f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} "
+                              f"[{self.code}]")
 
     @property
     def is_error(self) -> bool:
@@ -45,8 +47,28 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(set(diagnostics))
 
 
+# What a terminal or a log viewer would obey rather than show: C0 controls but tab, DEL, C1 controls
+# (U+009B is a CSI on its own), the line and paragraph separators, and the bidi controls that make
+# text read in another order than it is stored. Keys and file names come from the user's files.
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                        "\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(match: re.Match) -> str:
+    char = match.group(0)
+    return {"\n": "\\n", "\r": "\\r"}.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def escape_control(text: str) -> str:
+    """Text for a terminal or an annotation: every invisible control character written as an escape
+    (`\\x1b`, `\\n`, `\\u202e`), so one diagnostic is one line and shows what is really there."""
+    return _INVISIBLE.sub(_shown, text)
+
+
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # line breaks as GitHub's own escapes (lossless there); every other control character shown
+    return escape_control(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -62,5 +84,11 @@ def format_github(diagnostic: Diagnostic) -> str:
     )
 
 
+# json escapes C0 controls itself; with ensure_ascii=False it leaves the rest of _INVISIBLE raw
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False)
+    """A list for tools: lossless (the control characters are JSON escapes, never raw)."""
+    text = json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
