@@ -10,6 +10,7 @@ happens here because after composing they can no longer be seen.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -20,6 +21,10 @@ _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Deeper than any record needs; a 500-deep file makes PyYAML's own composer recurse out of stack.
 MAX_DEPTH = 32
+# Python's int() refuses text of more digits (ValueError), wherever a record's number is read
+MAX_INTEGER_DIGITS = 4300
+_LONG_DIGITS = re.compile(r"[0-9]{%d}" % (MAX_INTEGER_DIGITS + 1))
+_INTEGER_TEXT = re.compile(r"[-+]?[0-9]+")
 
 
 @dataclass(eq=False)
@@ -78,6 +83,8 @@ def _fast_path_safe(text: str) -> bool:
     Everything else takes the event walk below, which sees and refuses all of those.
     """
     if any(char in text for char in "&*!\ufeff") or any(b in text for b in _UNUSUAL_BREAKS):
+        return False
+    if _LONG_DIGITS.search(text):  # a number too long for int(): the walk refuses it where it is
         return False
     if text.count("[") + text.count("{") > _FAST_MAX_BRACKETS:
         return False
@@ -213,6 +220,14 @@ def compose_events(text: str, path: str, line_offset: int = 0) -> tuple[Node | N
             elif isinstance(event, yaml.ScalarEvent):
                 refuse_anchor_and_tag(event)
                 line, column = where(event.start_mark)
+                if not event.style and len(event.value) > MAX_INTEGER_DIGITS and _INTEGER_TEXT.fullmatch(event.value):
+                    # refused like a syntax error, the document unread: whatever would read the number
+                    # (a rating, a score, raters, a scale level) could only fail a second time
+                    digits = len(event.value.lstrip("+-"))
+                    diagnostics.append(error(path, line, column, "number-too-long",
+                                             f"a number of {digits} digits: more than can be read "
+                                             f"(at most {MAX_INTEGER_DIGITS}); no number here is anywhere near that long"))
+                    return None, diagnostics
                 attach(Node("scalar", line, column, event.value, plain=not event.style,
                             end_line=where(event.end_mark)[0]))
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
