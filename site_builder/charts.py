@@ -15,9 +15,9 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 
-CHART_STYLE_VERSION = "5"  # bump when drawing changes, so cached charts are redrawn
+CHART_STYLE_VERSION = "6"  # bump when drawing changes, so cached charts are redrawn
 COLUMNS = 2
 
 # Okabe–Ito colours: told apart with the common colour-vision deficiencies; markers differ too
@@ -57,18 +57,30 @@ class ChartSpec:
 
 
 def date_range(dates: list[date], today: date) -> tuple[str, str]:
-    """The x range of a rep's chart: from the quarter of their first evidence to today's quarter."""
+    """The x range of a rep's chart: from the quarter of their first evidence to the end of today's
+    quarter (the calendar's last day in its last quarter: there is no 10000-01-01)."""
     first = min(dates) if dates else today
     start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
-    end_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    end = (end_quarter + timedelta(days=95)).replace(day=1)
+    next_month = 3 * ((today.month - 1) // 3) + 4
+    end = date.max if today.year == date.max.year and next_month > 12 else \
+        date(today.year + next_month // 13, (next_month - 1) % 12 + 1, 1)
     return start.isoformat(), end.isoformat()
 
 
+_YEAR_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+MAX_TICKS = 12  # about what fits under a panel; a record from year 1 must not ask for 4,000 labels
+
+
 def _ticks(start: date, end: date) -> list[date]:
-    """January and July of each year in range."""
-    ticks = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in (1, 7)]
-    return [day for day in ticks if start <= day <= end]
+    """January and July of each year in range; over a longer span, every 1st of January of a round
+    number of years, at most MAX_TICKS of them."""
+    ticks = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in (1, 7)
+             if start <= date(year, month, 1) <= end] if end.year - start.year < MAX_TICKS else []
+    if len(ticks) <= MAX_TICKS and ticks:
+        return ticks
+    step = next(step for step in _YEAR_STEPS if (end.year - start.year) // step < MAX_TICKS)
+    first = -(-start.year // step) * step
+    return [date(year, 1, 1) for year in range(max(first, step), end.year + 1, step) if start <= date(year, 1, 1)]
 
 
 # Layout, in inches. Every panel is placed by hand on one full-figure axes: matplotlib's cost is
@@ -107,6 +119,7 @@ def draw(spec: ChartSpec) -> bytes:
     axes.set_ylim(0, height)
 
     start, end = date.fromisoformat(spec.start).toordinal(), date.fromisoformat(spec.end).toordinal()
+    end = max(end, start + 1)  # a range of one day still has a width to divide by
     levels = [level for level, _ in spec.scale]
     low, high = min(levels) - 0.5, max(levels) + 0.5
     grid, frames, expected = [], [], []
@@ -126,8 +139,9 @@ def draw(spec: ChartSpec) -> bytes:
         for level, name in spec.scale:
             grid.append([(x0, fy(level)), (x0 + PANEL_WIDTH, fy(level))])
             if column == 0:
-                axes.text(x0 - 0.06, fy(level), f"{name} {level}", ha="right", va="center", fontsize=7)
-        axes.text(x0, y0 + PANEL_HEIGHT + 0.08, panel.title, fontsize=8, fontweight="bold")
+                axes.text(x0 - 0.06, fy(level), f"{name} {level}", ha="right", va="center", fontsize=7,
+                          parse_math=False)
+        axes.text(x0, y0 + PANEL_HEIGHT + 0.08, panel.title, fontsize=8, fontweight="bold", parse_math=False)
         if panel.expected is not None:
             expected.append([(x0, fy(panel.expected)), (x0 + PANEL_WIDTH, fy(panel.expected))])
         for stream, series in zip(STREAMS, panel.series):
@@ -139,7 +153,8 @@ def draw(spec: ChartSpec) -> bytes:
                 x = fx(day.toordinal())
                 frames.append([(x, y0), (x, y0 - 0.04)])
                 if x <= x0 + PANEL_WIDTH - 0.3:  # a label at the right edge would run into the next panel
-                    axes.text(x, y0 - 0.07, day.strftime("%b %Y"), ha="center", va="top", fontsize=7)
+                    axes.text(x, y0 - 0.07, f"{day:%b} {day.year}", ha="center", va="top", fontsize=7,
+                              parse_math=False)
     axes.add_collection(LineCollection(grid, colors="#e3e3e3", linewidths=0.6))
     axes.add_collection(LineCollection(frames, colors="#888888", linewidths=0.8))
     axes.add_collection(LineCollection(expected, colors=EXPECTED_STYLE[1], linewidths=1, linestyles="--"))
@@ -180,6 +195,9 @@ def _setup_matplotlib() -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.edgecolor": "#888888",
+        # names and level labels are the coach's text: "$" is a dollar, never TeX ("($_$)" would
+        # not parse, 200 nested braces recurse out of stack). Set in every process that draws.
+        "text.parse_math": False,
     })
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from site_builder.analyse import Analysis, RepAnalysis, TeamAnalysis
+from site_builder.diagnostics import escape_control
 
 TREND_ARROWS = {"improving": "↑ improving", "declining": "↓ declining", "steady": "→ steady",
                 "insufficient": "· too few"}
@@ -23,6 +24,8 @@ def signed(value: int | None) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    # escaped before measuring, so a name with a control character still lines up
+    headers, rows = [escape_control(h) for h in headers], [[escape_control(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [line(headers), line(["─" * w for w in widths])] + [line(r) for r in rows]
@@ -77,4 +80,5 @@ def text_report(analysis: Analysis, recent_days: int = 90) -> str:
         lines += team_lines(team) + [""]
     for rep in analysis.reps.values():
         lines += rep_lines(rep, recent_days) + [""]
-    return "\n".join(lines)
+    # names, objectives and paths come from the records: no control character reaches the terminal raw
+    return "\n".join(escape_control(line) for line in lines)
