@@ -104,6 +104,9 @@ class Framework:
     competencies: dict[str, Competency]
     roles: dict[str, Role]
     where: dict[str, Where]
+    # False when the scale itself has a mistake (already a diagnostic): levels are not judged
+    # against it, so that one mistake is one diagnostic
+    scale_sound: bool = True
 
 
 @dataclass(frozen=True)

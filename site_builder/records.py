@@ -71,6 +71,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match}'?" if match else ""
 
 
+def use_a_level(scale: dict[int, str]) -> str:
+    """What to write instead of a number that is not a level: every level, with its name. A scale
+    may skip numbers ({1: A, 3: B, 5: C}), so a range such as '1–5' would mislead."""
+    return "use one of " + ", ".join(f"{level} ({name})" for level, name in scale.items())
+
+
 def valid_id(text: str) -> bool:
     return len(text) <= MAX_ID_LENGTH and ID_PATTERN.fullmatch(text) is not None
 
@@ -266,8 +272,9 @@ class FileReader:
         return node
 
     def levels(self, node: Node | None, key: str, low: int | None, high: int | None, range_code: str,
-               optional: bool = True, unit: str = "") -> tuple[Level, ...]:
-        """A mapping of competency id -> whole number (ratings, scores, benchmark, expected)."""
+               optional: bool = True, unit: str = "", scale: dict[int, str] | None = None) -> tuple[Level, ...]:
+        """A mapping of competency id -> whole number (ratings, scores, benchmark, expected).
+        With `scale`, every number must be one of its levels (reported as `out-of-scale`)."""
         mapping = self.mapping(node, key, optional)
         if mapping is None:
             return ()
@@ -275,6 +282,10 @@ class FileReader:
         for item_key, item_value in mapping.pairs:
             competency = self.ident(item_key, f"{key} competency")
             number = self.integer(item_value, f"{key}.{item_key.value}", low, high, range_code, unit=unit)
+            if number is not None and scale and number not in scale:
+                self.error(item_value, "out-of-scale",
+                           f"'{key}.{item_key.value}: {number}' is not a level of the scale; {use_a_level(scale)}")
+                continue
             if competency is not None and number is not None:
                 found.append(Level(competency, number, item_key.line, item_key.column))
         return tuple(found)
@@ -329,7 +340,9 @@ def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
     assert source.front is not None
     values = reader.keys(source.front, FRAMEWORK_KEYS, ("name", "scale", "competencies", "roles"),
                          "a framework")
-    scale = _read_scale(reader, values.get("scale"))
+    scale, scale_sound = _read_scale(reader, values.get("scale"), source.front.key_node("scale"))
+    # a level checked against a scale with a mistake in it would blame the level for that mistake
+    judged = scale if scale_sound else None
     competencies: dict[str, Competency] = {}
     mapping = reader.mapping(values.get("competencies"), "competencies")
     for key, node in mapping.pairs if mapping else ():
@@ -337,7 +350,7 @@ def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
         if competency_id is None or reader.mapping(node, competency_id) is None:
             continue
         fields = reader.keys(node, COMPETENCY_KEYS, COMPETENCY_KEYS, f"competency '{competency_id}'")
-        levels = _read_descriptors(reader, fields.get("levels"), competency_id, scale)
+        levels = _read_descriptors(reader, fields.get("levels"), competency_id, judged)
         competencies[competency_id] = Competency(
             competency_id, reader.text(fields.get("name"), "name"),
             reader.enum(fields.get("area"), "area", AREAS),
@@ -349,21 +362,24 @@ def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
         if role_id is None or reader.mapping(node, role_id) is None:
             continue
         fields = reader.keys(node, ROLE_KEYS, ("name", "expected"), f"role '{role_id}'")
-        low, high = (min(scale), max(scale)) if scale else (None, None)
         roles[role_id] = Role(
             role_id, reader.text(fields.get("name"), "name"),
-            reader.levels(fields.get("expected"), "expected", low, high, "out-of-scale", optional=False),
+            reader.levels(fields.get("expected"), "expected", None, None, "out-of-scale", optional=False,
+                          scale=judged),
             reader.refs(fields.get("next"), "next"), key.line, key.column)
     framework = Framework(framework_id, source.path, reader.text(values.get("name"), "name"),
                           reader.text(values.get("description"), "description", optional=True),
-                          scale, competencies, roles, _where(source.front))
+                          scale, competencies, roles, _where(source.front), scale_sound)
     return framework, reader.diagnostics
 
 
-def _read_scale(reader: FileReader, node: Node | None) -> dict[int, str]:
+def _read_scale(reader: FileReader, node: Node | None, key_node: Node | None) -> tuple[dict[int, str], bool]:
+    """The scale's levels, and whether it is sound: read without a problem, at least two levels.
+    Nothing is judged against a scale that is not (its own diagnostic says why)."""
     mapping = reader.mapping(node, "scale")
     if mapping is None:
-        return {}
+        return {}, False
+    problems_before = len(reader.diagnostics)
     scale: dict[int, str] = {}
     for key, value in mapping.pairs:
         level = reader.integer(key, "scale level", 0, None, "bad-scale")
@@ -375,13 +391,19 @@ def _read_scale(reader: FileReader, node: Node | None) -> dict[int, str]:
                                            f"write the levels in ascending order")
             continue
         scale[level] = name
-    if mapping.pairs and len(scale) < 2 and not reader.diagnostics:
-        reader.error(mapping, "bad-scale", "a scale needs at least two levels")
-    return scale
+    if len(reader.diagnostics) > problems_before:
+        return scale, False
+    if len(scale) < 2:
+        reader.error(key_node or mapping, "bad-scale",  # at 'scale:', where its levels should be
+                     f"a scale needs at least two levels (it has {len(scale)}), e.g. "
+                     f"'scale: {{1: Foundational, 2: Developing, 3: Proficient}}'")
+        return scale, False
+    return scale, True
 
 
 def _read_descriptors(reader: FileReader, node: Node | None, competency: str,
-                      scale: dict[int, str]) -> dict[int, str]:
+                      scale: dict[int, str] | None) -> dict[int, str]:
+    """A competency's descriptor of each level; checked against the scale when it is sound."""
     mapping = reader.mapping(node, "levels")
     if mapping is None:
         return {}
@@ -392,11 +414,11 @@ def _read_descriptors(reader: FileReader, node: Node | None, competency: str,
         if level is None or text is None:
             continue
         if scale and level not in scale:
-            reader.error(key, "out-of-scale", f"level {level} of '{competency}' is not on the scale "
-                                              f"({', '.join(map(str, scale))})")
+            reader.error(key, "out-of-scale", f"level {level} of '{competency}' is not a level of the scale; "
+                                              f"{use_a_level(scale)}")
             continue
         levels[level] = text
-    missing = [str(level) for level in scale if level not in levels]
+    missing = [str(level) for level in scale or () if level not in levels]
     if scale and missing and len(levels) + len(missing) == len(scale):
         reader.error(mapping, "missing-level",
                      f"'{competency}' has no descriptor for level {', '.join(missing)}; "

@@ -15,7 +15,7 @@ from site_builder.config import Config
 from site_builder.diagnostics import Diagnostic, error, warning
 from site_builder.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
                                 Repository)
-from site_builder.records import did_you_mean
+from site_builder.records import did_you_mean, use_a_level
 
 
 @dataclass(frozen=True)
@@ -111,16 +111,17 @@ def rule_session_references(ctx: Context, record: Record) -> Iterator[Diagnostic
         if ref.id not in known:
             yield _unknown(record.path, (ref.line, ref.column), "unknown-competency", "competency",
                            ref.id, known)
-    low, high = min(framework.scale, default=1), max(framework.scale, default=5)
+    scale = framework.scale if framework.scale_sound else {}  # a broken scale is its own diagnostic
     for field in ("ratings", "benchmark", "scores"):
         for level in getattr(record, field):
             if level.competency not in known:
                 yield _unknown(record.path, (level.line, level.column), "unknown-competency",
                                "competency", level.competency, known)
-            elif field != "scores" and not low <= level.value <= high:
+            # membership, not a range: a scale may skip numbers ({1: A, 3: B, 5: C})
+            elif field != "scores" and scale and level.value not in scale:
                 yield error(record.path, level.line, level.column, "out-of-scale",
-                            f"{field} level {level.value} for '{level.competency}' is outside the scale "
-                            f"{low}–{high} of framework '{framework.id}'")
+                            f"{field} level {level.value} for '{level.competency}' is not a level of the "
+                            f"scale of framework '{framework.id}'; {use_a_level(scale)}")
 
 
 def rule_required_by_kind(ctx: Context, record: Record) -> Iterator[Diagnostic]:
