@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
@@ -18,8 +20,8 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, code_identity, collector_paused, digest, load_cache,
-                                save_header, save_state, site_identity)
+from site_builder.cache import (BuildCache, Fragments, cache_folder, code_identity, collector_paused, digest,
+                                load_cache, make_folder, save_header, save_state, site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
@@ -32,7 +34,8 @@ from site_builder.pipeline import prepare
 from site_builder.render import (ASSETS, asset_bytes, default_templates, environment, render_page,
                                   search_entries_bytes, search_index_script)
 from site_builder.scope import Scope
-from site_builder.write import MARKER, Staging, WriteStats, check_target, files_in
+from site_builder.locks import held
+from site_builder.write import MARKER, Staging, WriteStats, check_target, files_in, output_lock, tidy
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class BuildOptions:
     templates: Path | None = None
     workers: int = 2
     incremental: bool = True  # use the build cache; False: rebuild every page from scratch
+    cache_dir: Path | None = None  # where the build cache lives (default: the user's cache folder)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class BuildResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     unchanged: bool = False  # no input changed since the previous build: nothing was done
+    notes: tuple[str, ...] = ()  # one line per cache file that failed its check (and was ignored)
     # the build's working set (cache, analysis, page models): freed with the result, so that a
     # program about to exit need not free it at all (see cli._finish)
     working_set: tuple = field(default=(), repr=False, compare=False)
@@ -125,9 +130,9 @@ def search_index(site, fragments: Fragments) -> bytes:
 
 
 def _render(options: BuildOptions, site, prepared, gatherer: Gatherer, drawn: dict[str, bytes],
-            fragments: Fragments, progress: Callable | None) -> dict[str, bytes]:
+            fragments: Fragments, progress: Callable | None, store) -> dict[str, bytes]:
     """Every file of the site that is not kept from the previous one, by path."""
-    env = environment(options.templates, options.root / CACHE_DIR / "templates" if options.incremental else None)
+    env = environment(options.templates, store)
     files: dict[str, bytes] = {}
     to_render = [page for page in site.pages if not page.reuse]
     for page in progress(to_render) if progress else to_render:
@@ -144,21 +149,45 @@ def _render(options: BuildOptions, site, prepared, gatherer: Gatherer, drawn: di
     return files
 
 
-def build(options: BuildOptions, progress: Callable | None = None) -> BuildResult:
+def build(options: BuildOptions, progress: Callable | None = None,
+          on_wait: Callable[[str], None] | None = None) -> BuildResult:
     """Build the site. Returns ok=False without touching the output when the records have errors.
+
+    One build at a time writes an output folder, and one at a time uses a cache: a second one
+    waits (telling `on_wait` once) until the first is done.
 
     Raises OutputError when the output folder is not one coachsite may replace, and ScopeError for
     an unknown --rep or --team.
     """
+    check_target(options.output, options.root)
+    folder = cache_folder(options.root, options.cache_dir) if options.incremental else None
+    with output_lock(options.output, on_wait), _cache_lock(folder, on_wait):
+        tidy(Path(os.path.abspath(options.output)))  # what a killed build left, now that none is running
+        return _build_paused(options, progress, folder)
+
+
+@contextmanager
+def _cache_lock(folder: Path | None, on_wait):
+    with ExitStack() as stack:
+        if folder is not None:
+            try:
+                make_folder(folder)
+                stack.enter_context(held(folder / "lock", f"the build cache {folder}", on_wait))
+            except OSError:
+                pass  # a cache folder that cannot be written: nothing will be saved in it either
+        yield
+
+
+def _build_paused(options: BuildOptions, progress: Callable | None, folder: Path | None) -> BuildResult:
     # A build holds the whole organisation in memory (records, analyses, the cache) and makes
     # almost no reference cycles: the cyclic collector would rescan those hundreds of thousands of
     # objects again and again for nothing (half the time of a one-record rebuild). Reference
     # counting still frees everything; the collector resumes when the build returns.
     with collector_paused():
-        return _build(options, progress)
+        return _build(options, progress, folder)
 
 
-def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
+def _build(options: BuildOptions, progress: Callable | None, folder: Path | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     mark = [started]
@@ -168,9 +197,9 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         timings[stage] = round(now - mark[0], 3)
         mark[0] = now
 
-    check_target(options.output, options.root)
+    check_target(options.output, options.root)  # again: a waiting build may find it changed
     today = resolve_today(options.today)
-    cache = load_cache(options.root, options.output) if options.incremental else BuildCache()
+    cache = load_cache(folder, options.output) if folder is not None else BuildCache()
     if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
         # another output folder: what was read and checked still holds, the pages do not
         cache = BuildCache(files=cache.files, validation=cache.validation, analyses=cache.analyses)
@@ -179,14 +208,14 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     if options.incremental and cache.fingerprint == fingerprint:
         lap("fingerprint")
         return BuildResult(True, None, pages=cache.pages_count, seconds=time.perf_counter() - started,
-                           timings=timings, unchanged=True)
+                           timings=timings, unchanged=True, notes=tuple(cache.notes))
     lap("fingerprint")
 
     checked = check(options.root, today, file_cache=cache.files, discovered=discovered,
                     validate_memo=cache.validation if options.incremental else None)
     lap("check")
     if checked.errors:
-        return BuildResult(False, checked, timings=timings)
+        return BuildResult(False, checked, timings=timings, notes=tuple(cache.notes))
     prepared = prepare(checked, options.scope, drafts=options.drafts,
                        memo=cache.analyses if options.incremental else None)
     lap("analyse")
@@ -215,7 +244,8 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     try:
         staging.keep(reuse)
         fragments = Fragments(cache.fragments if options.incremental else None)
-        files = _render(options, site, prepared, gatherer, drawn, fragments, progress)
+        files = _render(options, site, prepared, gatherer, drawn, fragments, progress,
+                        cache.store if options.incremental else None)
     except BaseException:
         staging.abort()
         raise
@@ -232,7 +262,7 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
         cache.sessions = gatherer.sessions
         cache.pages_count = pages
         try:
-            save_state(options.root, options.output, cache)
+            save_state(options.output, cache)
             saved = True
         except OSError:
             pass  # a read-only records checkout: the next build is simply a full one
@@ -245,10 +275,10 @@ def _build(options: BuildOptions, progress: Callable | None) -> BuildResult:
     if saved:
         cache.site = site_identity(options.output)
         try:
-            save_header(options.root, options.output, cache)
+            save_header(options.output, cache)
         except OSError:
             pass
     rendered = sum(1 for page in site.pages if not page.reuse)
     return BuildResult(True, checked, pages, rendered, len(drawn), len(existing), stats,
-                       time.perf_counter() - started, timings,
+                       time.perf_counter() - started, timings, notes=tuple(cache.notes),
                        working_set=(cache, prepared, gatherer, site, files, fragments, present, previous))

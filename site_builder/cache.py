@@ -1,12 +1,13 @@
 """The build cache: what the previous build of one output folder read and wrote.
 
-Kept in the records repository's own `.coachsite-cache/` (never beside or inside the output: a
-scoped site may be shared with one rep, and the cache holds everyone's records), it holds each
-input file's parse result by stamp, each page's input key, a fingerprint of every input, and the
-identity of the output folder it describes. It is only ever a shortcut: a missing, stale or
-unreadable cache, or an output folder that is not the one the cache describes (restored from a
-backup, swapped by an interrupted build), means a full build, never a wrong one. What it keeps
-and when it is not used: docs/build-cache.md.
+Kept outside the records repository by default (the user's cache folder, one folder per
+repository), so a clone never carries it, and never beside or inside the output (a scoped site
+may be shared with one rep; the cache holds everyone's records). Every cache file is
+authenticated with a key of this user's kept outside any repository, and checked before a single
+byte of it is unpickled: a file that fails (written by someone else, damaged, truncated, moved)
+is a miss, never code run, never a wrong page. The cache is only ever a shortcut: missing, stale
+or unreadable, or describing another output folder, it means a full build, never a wrong one.
+What it keeps and when it is not used: docs/build-cache.md.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
+import sys
 import tempfile
 import zlib
 from contextlib import contextmanager
@@ -24,8 +28,10 @@ from typing import Callable
 
 from site_builder import __version__
 
-CACHE_DIR = ".coachsite-cache"
-FORMAT = 8  # bump when what is pickled changes shape (model classes included)
+CACHE_DIR = ".coachsite-cache"  # the in-repository folder, used only when asked for (--cache-dir)
+FORMAT = 9  # bump when what is pickled changes shape (model classes included)
+MAGIC = b"coachsite-cache\n"
+KEY_BYTES = 32
 
 
 @functools.cache
@@ -41,12 +47,180 @@ def code_identity() -> str:
     return hashlib.sha256(repr((__version__, FORMAT, stamps)).encode()).hexdigest()[:24]
 
 
+def user_cache_home() -> Path:
+    """This user's cache folder for coachsite: $XDG_CACHE_HOME/coachsite (else ~/.cache), the
+    local application data on Windows, ~/Library/Caches on macOS."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~/AppData/Local")
+        return Path(base) / "coachsite" / "Cache"
+    if sys.platform == "darwin":
+        return Path(os.path.expanduser("~/Library/Caches")) / "coachsite"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):  # the XDG rule: a relative value is ignored
+        base = os.path.expanduser("~/.cache")
+    return Path(base) / "coachsite"
+
+
+def cache_folder(root: Path, explicit: Path | None = None) -> Path:
+    """Where the build cache of the records repository at `root` lives: `explicit` when given
+    (`--cache-dir`), else a folder of its own in the user's cache folder, named by the
+    repository's real path."""
+    if explicit is not None:
+        return Path(os.path.abspath(explicit))
+    real = os.path.realpath(root)
+    name = f"{Path(real).name[:40]}-{hashlib.sha256(real.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    return user_cache_home() / "repos" / name
+
+
+def make_folder(folder: Path) -> None:
+    """Make a cache folder readable by this user only (and the user's coachsite cache folder, if
+    the cache lives there)."""
+    home = user_cache_home()
+    if Path(folder).is_relative_to(home):
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+class Unusable(Exception):
+    """The cache cannot be used at all here (no key can be read or made): build without it."""
+
+
+def _user_key() -> bytes:
+    """This user's secret key for the cache, made on first use, readable by this user only, and
+    never inside a repository (even when the cache itself is: --cache-dir)."""
+    home = user_cache_home()
+    path = home / "key"
+    try:
+        with open(path, "rb") as handle:
+            key = handle.read(KEY_BYTES + 1)
+        if len(key) == KEY_BYTES:
+            return key
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise Unusable(f"cannot read the cache key {path}: {exc.strerror or exc}") from None
+    try:
+        make_folder(home)
+        handle, temporary = tempfile.mkstemp(dir=home, prefix=".key-")  # mode 0600
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(secrets.token_bytes(KEY_BYTES))
+            try:
+                os.link(temporary, path)  # never replaces a key another build has just made
+            except FileExistsError:
+                with open(path, "rb") as existing:
+                    if len(existing.read(KEY_BYTES + 1)) != KEY_BYTES:  # a damaged key: replace it
+                        os.replace(temporary, path)
+                        temporary = None
+        finally:
+            if temporary is not None:
+                os.unlink(temporary)
+        with open(path, "rb") as handle:
+            key = handle.read(KEY_BYTES + 1)
+    except OSError as exc:
+        raise Unusable(f"cannot make the cache key in {home}: {exc.strerror or exc}") from None
+    if len(key) != KEY_BYTES:
+        raise Unusable(f"the cache key {path} is damaged; remove it")
+    return key
+
+
+class Store:
+    """The files of one cache folder. Each is MAGIC, the code identity, an HMAC-SHA256 of its name
+    in the folder, that identity and its payload under the user's key, then the pickled payload.
+    The HMAC is checked before anything is unpickled: a file made by anyone without the key (a
+    pickle committed to a repository, a cache copied from another machine) or changed by a single
+    bit is a miss and one note, never code run and never a wrong page. The name is authenticated
+    too, so a valid file copied over another (one rep's shard over another's) is refused."""
+
+    def __init__(self, folder: Path | None, key: bytes | None = None):
+        self.folder = folder
+        self.key = key
+        self.notes: list[str] = []  # one line per cache file that failed its check
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        """The store at `folder`; a store that keeps nothing (and says why in its notes) when no
+        key can be had."""
+        try:
+            return cls(folder, _user_key())
+        except Unusable as exc:
+            store = cls(None)
+            store.notes.append(f"build cache not used: {exc}")
+            return store
+
+    @property
+    def usable(self) -> bool:
+        return self.folder is not None and self.key is not None
+
+    def _mac(self, name: str, identity: bytes, payload: bytes) -> bytes:
+        mac = hmac.new(self.key, digestmod=hashlib.sha256)
+        for part in (name.encode("utf-8"), identity, payload):
+            mac.update(len(part).to_bytes(8, "big"))
+            mac.update(part)
+        return mac.digest()
+
+    def read(self, name: str) -> object | None:
+        """What the file `name` holds, or None when it is missing, written by another coachsite,
+        or fails its check (then with a note)."""
+        if not self.usable:
+            return None
+        try:
+            with open(self.folder / name, "rb") as handle:
+                data = handle.read()
+        except OSError:  # missing (the usual case) or unreadable: simply no cache
+            return None
+        identity = code_identity().encode("ascii")
+        head = len(MAGIC) + len(identity) + 1
+        if not data.startswith(MAGIC) or data[len(MAGIC):head] != identity + b"\n":
+            return None  # another coachsite's (or another format's) file: not a failure, a new start
+        mac, payload = data[head:head + 32], data[head + 32:]
+        if not hmac.compare_digest(mac, self._mac(name, identity, payload)):
+            self.notes.append(f"build cache: {self.folder / name} failed its check and was ignored "
+                              f"(damaged, or not written by you); its part of the site is built afresh")
+            return None
+        try:
+            with collector_paused():
+                return pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - authentic but unreadable: a class that changed shape
+            return None
+
+    def write(self, name: str, payload: object) -> None:
+        if not self.usable:
+            return
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with collector_paused():
+            body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        identity = code_identity().encode("ascii")
+        _atomic_write(path, b"".join((MAGIC, identity, b"\n", self._mac(name, identity, body), body)))
+
+    def remove(self, name: str) -> None:
+        if self.usable:
+            (self.folder / name).unlink(missing_ok=True)
+
+    def names(self, subfolder: str, pattern: str) -> list[str]:
+        if not self.usable or not (self.folder / subfolder).is_dir():
+            return []
+        return [f"{subfolder}/{path.name}" for path in sorted((self.folder / subfolder).glob(pattern))]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 class FileCache:
     """Each input file's parse result by stamp, stored in one shard per folder, so a changed
     record rewrites its rep's shard only, not the whole organisation's."""
 
-    def __init__(self, folder: Path | None = None):
-        self.folder = folder
+    def __init__(self, store: Store | None = None):
+        self.store = store if store is not None else Store(None)
         self.entries: dict[str, tuple] = {}  # path -> (stamp, model object, diagnostics)
         self.dirty: set[str] = set()
         self.loaded_shards: set[str] = set()
@@ -56,13 +230,11 @@ class FileCache:
         if self.loaded:
             return
         self.loaded = True
-        folder = self.folder
-        if folder is not None and folder.is_dir():
-            for shard in sorted(folder.glob("*.pickle")):
-                entries = _read(shard)
-                if isinstance(entries, dict):
-                    self.entries.update(entries)
-                    self.loaded_shards.add(shard.stem)
+        for name in self.store.names("files", "*.pickle"):
+            entries = self.store.read(name)
+            if isinstance(entries, dict):
+                self.entries.update(entries)
+                self.loaded_shards.add(Path(name).stem)
 
     def get(self, path: str):
         self._load()
@@ -82,18 +254,17 @@ class FileCache:
             self.dirty.add(_shard(path))
 
     def save(self) -> None:
-        if self.folder is None or not self.loaded:
+        if not self.store.usable or not self.loaded:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, dict] = {}
         for path, entry in self.entries.items():
             shard = _shard(path)
             if shard in self.dirty or shard not in self.loaded_shards:
                 shards.setdefault(shard, {})[path] = entry
         for shard in sorted(self.dirty - set(shards)):
-            (self.folder / f"{shard}.pickle").unlink(missing_ok=True)
+            self.store.remove(f"files/{shard}.pickle")
         for shard, entries in sorted(shards.items()):
-            _atomic_pickle(self.folder / f"{shard}.pickle", entries)
+            self.store.write(f"files/{shard}.pickle", entries)
             self.loaded_shards.add(shard)
         self.dirty.clear()
 
@@ -120,30 +291,8 @@ def collector_paused():
             gc.enable()
 
 
-def _read(path: Path) -> object | None:
-    """What a cache file holds, or None when it is missing, unreadable, or written by another
-    coachsite (see code_identity) or in another format."""
-    try:
-        with open(path, "rb") as handle, collector_paused():
-            version, fmt, payload = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - an unreadable cache file is simply no cache
-        return None
-    return payload if version == code_identity() and fmt == FORMAT else None
-
-
 def _shard(path: str) -> str:
     return hashlib.sha256(path.rsplit("/", 1)[0].encode()).hexdigest()[:16]
-
-
-def _atomic_pickle(path: Path, payload) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream, collector_paused():
-            pickle.dump((code_identity(), FORMAT, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class Fragments:
@@ -227,39 +376,43 @@ class BuildCache:
     """
 
     def __init__(self, fingerprint: str = "", files: FileCache | None = None, site: tuple[int, ...] = (),
-                 state_path: Path | None = None, pages_count: int = 0, **state):
+                 state: str | None = None, pages_count: int = 0, **parts):
         self.fingerprint = fingerprint
         self.files = files if files is not None else FileCache()
+        self.store = self.files.store
         self.site = site  # identity of the output folder the pages describe
         self.pages_count = pages_count  # pages of the site the cache describes
-        self._state_path = state_path
+        self._state_name = state  # the state's folder in the store
         self._state: dict | None = None
         self._stored: dict[int, dict] = {}  # shard number -> what that shard's file holds
-        if state or state_path is None:
-            self._state = {name: state.get(name, {}) for name in _STATE}
+        if parts or state is None:
+            self._state = {name: parts.get(name, {}) for name in _STATE}
 
     def _loaded(self) -> dict:
         if self._state is None:
             self._state = {name: {} for name in _STATE}
             for number in range(STATE_SHARDS):
-                shard = _read(self._state_path / f"{number:02d}.pickle")
-                if not isinstance(shard, dict):
+                shard = self.store.read(f"{self._state_name}/{number:02d}.pickle")
+                if not isinstance(shard, dict) or set(shard) != set(_STATE):
                     continue
                 self._stored[number] = shard
                 for name in _STATE:
-                    self._state[name].update(shard.get(name, {}))
+                    self._state[name].update(shard[name])
         return self._state
 
-    def save_state(self, folder: Path) -> None:
+    def save_state(self, state: str) -> None:
         """Write the shards whose content differs from what their files hold."""
-        folder.mkdir(parents=True, exist_ok=True)
-        same_folder = folder == self._state_path
+        same_folder = state == self._state_name
         for number, shard in enumerate(_partition(self._loaded())):
             if same_folder and self._stored.get(number) == shard:
                 continue
-            _atomic_pickle(folder / f"{number:02d}.pickle", shard)
+            self.store.write(f"{state}/{number:02d}.pickle", shard)
             self._stored[number] = shard
-        self._state_path = folder
+        self._state_name = state
+
+    @property
+    def notes(self) -> list[str]:
+        return self.store.notes
 
     pages = _Part()  # output path -> (input key, chart key); see pages.Gatherer
     fragments = _Part()  # name -> (key, text); see Fragments
@@ -278,48 +431,57 @@ def site_identity(output: Path) -> tuple[int, ...]:
     return (info.st_dev, info.st_ino, info.st_mtime_ns)
 
 
-def cache_path(root: Path, output: Path) -> Path:
+def header_name(output: Path) -> str:
+    """The name, in its cache folder, of the header of the cache of one output folder."""
     output = Path(os.path.abspath(output))
-    name = hashlib.sha256(str(output).encode()).hexdigest()[:16]
-    return Path(root) / CACHE_DIR / f"build-{name}.pickle"
+    return f"build-{hashlib.sha256(str(output).encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.pickle"
 
 
-def load_cache(root: Path, output: Path) -> BuildCache:
+def cache_path(folder: Path, output: Path) -> Path:
+    return Path(folder) / header_name(output)
+
+
+def _state_name(output: Path) -> str:
+    return header_name(output).removesuffix(".pickle") + ".state"
+
+
+def load_cache(folder: Path, output: Path) -> BuildCache:
     """The previous build's cache for this output (parse results shared by every output)."""
-    files = FileCache(Path(root) / CACHE_DIR / "files")
-    path = cache_path(root, output)
-    header = _read(path)
+    store = Store.open(Path(folder))
+    files = FileCache(store)
+    header = store.read(header_name(output))
     if isinstance(header, tuple) and len(header) == 3:
         fingerprint, site, pages_count = header
-        return BuildCache(fingerprint, files, site, state_path=path.with_suffix(".state"), pages_count=pages_count)
+        return BuildCache(fingerprint, files, site, state=_state_name(output), pages_count=pages_count)
     return BuildCache(files=files)
 
 
-def save_cache(root: Path, output: Path, cache: BuildCache) -> None:
-    save_state(root, output, cache)
-    save_header(root, output, cache)
+def save_cache(output: Path, cache: BuildCache) -> None:
+    save_state(output, cache)
+    save_header(output, cache)
 
 
-def save_state(root: Path, output: Path, cache: BuildCache) -> None:
+def save_state(output: Path, cache: BuildCache) -> None:
     """Write what the cache holds but its header, which is first marked as describing no output
     folder: until save_header(), a build that stops halfway leaves a cache whose pages are not
     trusted (they may not be the ones on disk), only its content-keyed parts."""
-    folder = Path(root) / CACHE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
+    store = cache.store
+    if not store.usable:
+        return
+    make_folder(store.folder)
+    ignore = store.folder / ".gitignore"
+    if not ignore.exists():  # in case the folder is inside a repository (--cache-dir)
         ignore.write_text("# coachsite's build cache: personal data, never commit it\n*\n", encoding="utf-8")
-    path = cache_path(root, output)
-    if path.exists():
-        _atomic_pickle(path, ("", (), 0))
+    name = header_name(output)
+    if (store.folder / name).exists():
+        store.write(name, ("", (), 0))
     cache.files.save()
-    cache.save_state(path.with_suffix(".state"))
-    path.with_suffix(".state.pickle").unlink(missing_ok=True)  # written whole by coachsite 0.1's first cache
+    cache.save_state(_state_name(output))
 
 
-def save_header(root: Path, output: Path, cache: BuildCache) -> None:
+def save_header(output: Path, cache: BuildCache) -> None:
     """The fingerprint and the output folder's identity: what says the cache describes the site."""
-    _atomic_pickle(cache_path(root, output), (cache.fingerprint, cache.site, cache.pages_count))
+    cache.store.write(header_name(output), (cache.fingerprint, cache.site, cache.pages_count))
 
 
 def digest(*parts: object) -> str:

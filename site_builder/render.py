@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined,
-                    select_autoescape)
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.bccache import Bucket
 
+from site_builder.cache import Store
 from site_builder.pages import Page
 
 ASSETS = ("style.css", "search.js")
@@ -28,17 +29,31 @@ def default_templates() -> Path:
     return Path(__file__).resolve().parent / "templates"
 
 
-def environment(user_templates: Path | None = None, bytecode_folder: Path | None = None) -> Environment:
-    """The Jinja environment; with `bytecode_folder`, compiled templates are kept between runs
-    (Jinja checks each template's modification time, so an edited template is compiled again)."""
-    folders = ([str(user_templates)] if user_templates else []) + [str(default_templates())]
-    bytecode_cache = None
-    if bytecode_folder is not None:
+class TemplateCache(BytecodeCache):
+    """Compiled templates kept between builds in the build cache's store, so they are
+    authenticated like every cache file: Jinja's own file cache unmarshals whatever bytes it
+    finds (flipped bytes there crash the interpreter)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.store.read(f"templates/{bucket.key}.cache")
+        if isinstance(code, bytes):
+            bucket.bytecode_from_string(code)  # Jinja then checks it was compiled from this source
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
         try:
-            bytecode_folder.mkdir(parents=True, exist_ok=True)
-            bytecode_cache = FileSystemBytecodeCache(str(bytecode_folder))
+            self.store.write(f"templates/{bucket.key}.cache", bucket.bytecode_to_string())
         except OSError:
-            bytecode_cache = None  # a read-only checkout: compile every time
+            pass  # a cache folder that cannot be written: compile again next time
+
+
+def environment(user_templates: Path | None = None, store: Store | None = None) -> Environment:
+    """The Jinja environment; with a cache `store`, compiled templates are kept between runs
+    (Jinja checks each template's source, so an edited template is compiled again)."""
+    folders = ([str(user_templates)] if user_templates else []) + [str(default_templates())]
+    bytecode_cache = TemplateCache(store) if store is not None and store.usable else None
     env = Environment(
         bytecode_cache=bytecode_cache,
         loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),

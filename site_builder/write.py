@@ -1,23 +1,30 @@
 """Write stage: the only code that touches the output folder.
 
-The new site is assembled in a temporary folder beside the target and swapped in only when
-complete, so a failed build leaves the previous site as it was. Files whose bytes did not change
-are hard-linked from the previous site instead of written: creating files is the slow part of a
-build here, and a link costs no data.
+The new site is assembled in a temporary folder beside the target and swapped in, in one step,
+only when complete, so a failed or killed build leaves the previous site as it was. Files whose
+bytes did not change are hard-linked from the previous site instead of written: creating files is
+the slow part of a build here, and a link costs no data. One build at a time writes an output
+folder (output_lock).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 from site_builder import _linker
+from site_builder.locks import held
 
 MARKER = ".coachsite-site"  # marks a folder as a site coachsite built, and may replace
 
@@ -47,6 +54,42 @@ def check_target(target: Path, root: Path | None = None) -> None:
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())):
         raise OutputError(f"{target} exists and was not built by coachsite; "
                           f"refusing to replace it. Choose another folder with -o, or remove it yourself")
+    if target.is_dir() and os.path.ismount(target):
+        raise OutputError(f"{target} is a mount point: a new site is assembled beside the output folder and "
+                          f"swapped in whole, which cannot be done with a mount point. Build into a folder "
+                          f"inside it instead (-o {target / 'site'}) and publish that")
+
+
+def lock_path(target: Path) -> Path:
+    """The lock of an output folder: beside it, like its staging folders, so every build of that
+    folder finds the same lock whatever cache or repository it uses."""
+    target = Path(os.path.abspath(target))
+    return target.parent / f".{target.name}.lock"
+
+
+@contextmanager
+def output_lock(target: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder's lock (waiting for another build of it). Folders made above the
+    output for the lock are removed again if the build leaves nothing in them."""
+    target = Path(os.path.abspath(target))
+    made = []
+    parent = target.parent
+    while not parent.exists():
+        made.append(parent)
+        parent = parent.parent
+    with ExitStack() as stack:
+        stack.callback(_remove_empty, made)  # innermost first; runs last, once the lock is gone
+        target.parent.mkdir(parents=True, exist_ok=True)  # OSError: the caller says it was not built
+        stack.enter_context(held(lock_path(target), f"the site {target}", on_wait))
+        yield
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 # names of letters, digits, '.', '_' and '-', but never '.' or '..', joined by single slashes
@@ -78,7 +121,7 @@ class Staging:
     def __init__(self, target: Path):
         self.target = Path(os.path.abspath(target))
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(self.target)
+        tidy(self.target)
         self.path = tempfile.mkdtemp(prefix=f".{self.target.name}.new-", dir=self.target.parent)
         os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700; a web server must read the site
         self.trees = _linker.Trees(str(self.target), self.path, _linker.DIR_FDS)
@@ -185,8 +228,15 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def _remove_leftovers(target: Path) -> None:
-    """Staging and retired folders of this target left by an interrupted build."""
+def tidy(target: Path) -> None:
+    """Staging and retired folders of this target left by an interrupted build (the output lock
+    is held: none of them is another build's). A previous site retired by a build killed halfway
+    through a two-step swap (where the system cannot swap in one) is put back first."""
+    if not target.exists():
+        for retired in sorted(target.parent.glob(f".{target.name}.old-*/site")):
+            if (retired / MARKER).is_file() and not retired.is_symlink():
+                os.rename(retired, target)
+                break
     for prefix in (f".{target.name}.new-", f".{target.name}.old-"):
         for leftover in target.parent.glob(prefix + "*"):
             if leftover.is_dir() and not leftover.is_symlink():
@@ -216,12 +266,50 @@ def _umask() -> int:
     return mask
 
 
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+
+
+@functools.cache
+def _renameat2():
+    """glibc's renameat2, or None where the system has none (other systems, old glibc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step. False where the system or file system cannot (then
+    nothing was changed)."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
 def _swap(staging: Path, target: Path) -> Path | None:
-    """Put the staged site in place; returns the retired previous site's folder, to remove.
-    If the swap fails halfway, the previous site goes back."""
-    if not target.exists():
+    """Put the staged site in place; returns the folder now holding the previous site, to remove.
+
+    On Linux the two folders are exchanged in one step (renameat2 with RENAME_EXCHANGE): at every
+    moment the output is a complete site, the previous one or the new one. Elsewhere, two renames:
+    if the build is killed between them, the next build puts the previous site back before
+    anything else (tidy); if the second fails, the previous site goes back at once."""
+    if not target.exists():  # a first build: nothing to replace (the output lock is held)
         os.rename(staging, target)
         return None
+    if _exchange(staging, target):
+        return staging
     retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rename(target, retired / "site")
     try:

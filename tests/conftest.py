@@ -56,6 +56,15 @@ MINI = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_home(tmp_path_factory):
+    """Build caches (and their key) in a folder of this test run, never in the user's own: every
+    build, in-process or a subprocess, finds its cache there."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write files (text is dedented; bytes are written as they are) under root."""
     for relative, content in files.items():

@@ -1240,9 +1240,11 @@ def test_interrupted_link_leaves_the_previous_site_untouched(tmp_path, monkeypat
 
 
 def test_interrupted_swap_leaves_the_previous_site_in_place(tmp_path, monkeypatch):
-    """Interrupted between moving the old site away and moving the new one in (Ctrl-C, a full
-    disk's metadata, a permission change): the previous site must still be at the target."""
+    """Where folders cannot be exchanged in one step (the two-rename fallback), interrupted
+    between moving the old site away and moving the new one in (Ctrl-C, a full disk's metadata,
+    a permission change): the previous site must still be at the target."""
     options, site, before = _prepared_rebuild(tmp_path)
+    monkeypatch.setattr(write_module, "_exchange", lambda first, second: False)
     original = os.rename
     calls = []
 

@@ -13,7 +13,6 @@ is not the one any cache describes. Results are compared with sites built from s
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import shutil
 import string
@@ -27,7 +26,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build
-from site_builder.cache import STATE_SHARDS, cache_path, load_cache, save_cache
+from site_builder.cache import STATE_SHARDS, Store, cache_folder, cache_path, load_cache, save_cache
 from site_builder import cache as cache_module
 from site_builder import _linker
 from site_builder import write as write_module
@@ -56,7 +55,7 @@ def change_rating(root: Path) -> None:
 
 
 def state_folder(root: Path, output: Path) -> Path:
-    return cache_path(root, output).with_suffix(".state")
+    return cache_path(cache_folder(root), output).with_suffix(".state")
 
 
 def shard_stamps(folder: Path) -> dict[str, tuple[int, int]]:
@@ -95,7 +94,7 @@ def from_scratch(tmp: Path, edit=None) -> dict[str, bytes]:
         edit(root)
     result = build(BuildOptions(root=root, output=tmp / "site", today=TODAY, incremental=False))
     assert result.ok, [str(d) for d in result.diagnostics]
-    assert not (root / ".coachsite-cache").exists(), "a from-scratch build wrote a cache"
+    assert not cache_folder(root).exists(), "a from-scratch build wrote a cache"
     return snapshot(tmp / "site")
 
 
@@ -174,9 +173,9 @@ def test_damaged_state_shard_still_gives_the_right_site(built, notes_reference, 
     assert not result.unchanged
     assert_same_tree(snapshot(output), notes_reference, f"{which} {damage}, then a notes change")
     # the damaged shards were written again: the next build finds a whole state
+    store = Store.open(cache_folder(root))
     for target in targets:
-        with open(target, "rb") as handle:
-            pickle.load(handle)
+        assert isinstance(store.read(target.relative_to(store.folder).as_posix()), dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,7 +187,7 @@ def test_unchanged_build_reports_the_page_count_without_the_state(built):
     site_before = snapshot(output)
     folder = state_folder(root, output)
     shutil.rmtree(folder)
-    assert cache_path(root, output).is_file()  # the small header stays
+    assert cache_path(cache_folder(root), output).is_file()  # the small header stays
 
     result = build(BuildOptions(root=root, output=output, today=TODAY))
 
@@ -364,12 +363,12 @@ def test_unchanged_reps_keep_their_session_pages_without_being_gathered(built, n
 
 def test_kept_session_pages_still_in_the_search_index_when_its_pieces_are_lost(built, notes_reference):
     root, output, _ = built
-    cache = load_cache(root, output)
+    cache = load_cache(cache_folder(root), output)
     lost = [name for name in cache.fragments if name.startswith("search:reps/")]
     assert lost  # each rep's piece of the search index: rep page and session pages
     for name in lost:
         del cache.fragments[name]
-    save_cache(root, output, cache)
+    save_cache(output, cache)
     add_sentence(root)
 
     incremental(root, output)
@@ -458,13 +457,15 @@ def test_build_program_exits_cleanly_and_leaves_a_complete_cache(run, sample_cop
     # everything the program wrote before os._exit is on disk: the header, all 64 state shards
     # and the parse results, each readable
     folder = state_folder(root, output)
-    written = [cache_path(root, output), *sorted(folder.glob("*.pickle")),
-               *sorted((root / ".coachsite-cache/files").glob("*.pickle"))]
+    store = Store.open(cache_folder(root))
+    written = [cache_path(store.folder, output), *sorted(folder.glob("*.pickle")),
+               *sorted((store.folder / "files").glob("*.pickle"))]
     assert len(sorted(folder.glob("*.pickle"))) == STATE_SHARDS
     for path in written:
-        with open(path, "rb") as handle:
-            pickle.load(handle)
-    assert not list(root.joinpath(".coachsite-cache").rglob(".tmp-*"))
+        assert store.read(path.relative_to(store.folder).as_posix()) is not None, path
+    assert not store.notes
+    assert not list(store.folder.rglob(".tmp-*"))
+    assert not (root / ".coachsite-cache").exists()  # nothing of the cache inside the repository
 
     again = run(*args, cwd=root)
 
