@@ -417,7 +417,7 @@ class Gatherer:
             for rep in members:
                 status = rep.competencies.get(competency_id)
                 current = status.current if status else None
-                if not current:
+                if current is None:  # not `not current`: 0 is a level of a 0-based scale
                     unrated += 1
                 elif current in counts:
                     counts[current] += 1
@@ -522,7 +522,7 @@ class Gatherer:
         if status is None or status.current is None:
             expected = status.expected if status else None
             return {"level": None, "css": "gap-none", "href": rel(page, rep_url(rep.id)),
-                    "label": f"{name}: not yet observed" + (f", expected {expected}" if expected else "")}
+                    "label": f"{name}: not yet observed" + (f", expected {expected}" if expected is not None else "")}
         words = [f"{name}: level {status.current}"]
         if status.expected is not None:
             words.append(f"expected {status.expected} (gap {signed(status.gap)})")
@@ -684,6 +684,8 @@ class Gatherer:
                 "source": record.path,
             },
             "ratings": ratings,
+            # `is not None`: a competitor rated 0 on a 0-based scale is still a benchmark
+            "has_benchmark": any(rating["benchmark"] is not None for rating in ratings),
             "scores": scores,
             "objectives": list(record.objectives),
             "notes": self.render_notes(record.body),
