@@ -177,9 +177,14 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A folder of templates overriding any of the default ones.")
 @click.option("--timings", is_flag=True, help="Also print the seconds each stage of the build took.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep the build cache in this folder (default: a folder of this repository's in your "
+                   "user cache folder, never in the repository).")
+@click.option("--no-cache", is_flag=True, help="Build every page from scratch, reading and writing no cache.")
 @today_option
 def build_command(root: Path, output: Path | None, rep: str | None, team: str | None, drafts: bool,
-                  templates: Path | None, timings: bool, today: date) -> None:
+                  templates: Path | None, timings: bool, cache_dir: Path | None, no_cache: bool,
+                  today: date) -> None:
     """Build the static site (refuses to when the records have errors)."""
     from site_builder.build import BuildOptions, build
     from site_builder.scope import Scope, ScopeError
@@ -187,8 +192,11 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
 
     if rep and team:
         raise click.UsageError("give --rep or --team, not both")
+    if cache_dir and no_cache:
+        raise click.UsageError("give --cache-dir or --no-cache, not both")
     options = BuildOptions(root=root, output=output or root / "_site", today=today,
-                           scope=Scope(rep=rep, team=team), drafts=drafts, templates=templates)
+                           scope=Scope(rep=rep, team=team), drafts=drafts, templates=templates,
+                           cache_dir=cache_dir, incremental=not no_cache)
 
     def progress(pages):
         # a bar only on a terminal; in CI logs it would be noise
@@ -196,7 +204,8 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
             yield from bar
 
     try:
-        result = build(options, progress=progress if sys.stderr.isatty() else None)
+        result = build(options, progress=progress if sys.stderr.isatty() else None,
+                       on_wait=lambda message: click.echo(f"coachsite: {message}", err=True))
     except ScopeError as exc:
         raise click.UsageError(str(exc)) from None
     except OutputError as exc:
@@ -204,18 +213,20 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         sys.exit(2)
     except OSError as exc:  # a full disk, a folder that cannot be written
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        click.echo(f"coachsite: not built: {exc.strerror or exc}{where}; the previous site is untouched", err=True)
+        click.echo(f"coachsite: not built: {exc.strerror or exc}{where}; {_previous_site(options.output)}", err=True)
         sys.exit(1)
     except TemplateError as exc:
         from site_builder.serve import template_problem
 
         click.echo(template_problem(exc), err=True)
-        click.echo("coachsite: not built: a template cannot be rendered (the previous site is untouched)", err=True)
+        click.echo(f"coachsite: not built: a template cannot be rendered ({_previous_site(options.output)})", err=True)
         sys.exit(1)
+    for note in result.notes:
+        click.echo(f"coachsite: note: {note}", err=True)
     if not result.ok:
         print_diagnostics(result.checked)
         click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
-                   f"fix them and build again (the previous site is untouched)", err=True)
+                   f"fix them and build again ({_previous_site(options.output)})", err=True)
         sys.exit(1)
     if timings:
         click.echo("stages: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()),
@@ -230,6 +241,16 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
     _finish()
+
+
+def _previous_site(output: Path) -> str:
+    """What a build that stopped left in its output folder, truly: the output folder's lock made
+    it the only build, and a site is swapped in whole, never half."""
+    from site_builder.write import MARKER
+
+    if (output / MARKER).is_file():
+        return "the previous site is untouched"
+    return f"no site was written to {output}"
 
 
 @main.command("demo")
