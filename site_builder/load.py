@@ -1,14 +1,15 @@
 """Load stage: find the files of a records repository and turn bytes into front matter nodes.
 
-It reports files it cannot read (encoding, binary, size, front matter, conflict markers, symlinks)
-and never decides whether a value is valid: that is records.py and validate.py.
+It reports files it cannot read (encoding, UTF-16, binary, size, CR-only line ends, front matter,
+conflict markers, symlinks) and never decides whether a value is valid: that is records.py and
+validate.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -18,6 +19,7 @@ from site_builder.yamlnodes import Node, compose
 
 MAX_FILE_BYTES = 1024 * 1024  # a coaching note is a few KB; a MB is a pasted attachment
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {b"\xff\xfe": "little", b"\xfe\xff": "big"}
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
 _FENCE = re.compile(r"---[ \t]*")
 _CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
@@ -40,6 +42,9 @@ class SourceFile:
     body: str
     body_line: int  # file line where the body starts
     digest_text: str = ""  # the text as read, for approval digests
+    # CR-only line ends: read with CR as the line break so that other files can refer to this one,
+    # but its own problems wait until it is saved with LF (see parse_file)
+    cr_only: bool = False
 
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
@@ -56,11 +61,40 @@ def _too_large(path: str, size: int) -> Diagnostic:
                  f"keep attachments out of records/ and link to them instead")
 
 
+def _utf16_byte_order(data: bytes) -> str | None:
+    """'little' or 'big' when the bytes are text saved as UTF-16 (with or without a BOM), else None.
+
+    Without a BOM, text that is mostly Latin script has a NUL in every other byte; binary data has
+    NULs anywhere. Either way the bytes must decode to text without control characters."""
+    order = UTF16_BOMS.get(data[:2])
+    if order is not None:
+        body = data[2:]
+    else:
+        even, odd = data[0::2].count(0), data[1::2].count(0)
+        order = "little" if odd > even else "big"
+        if max(even, odd) * 4 < len(data) or min(even, odd) * 8 > max(even, odd):
+            return None
+        body = data
+    try:
+        text = body.decode("utf-16-le" if order == "little" else "utf-16-be")
+    except UnicodeDecodeError:
+        return None
+    if any(char < " " and char not in "\t\n\r" for char in text):
+        return None
+    return order
+
+
 def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes to text, or None with the reason. A BOM is reported but does not stop reading."""
     diagnostics: list[Diagnostic] = []
     if len(data) > MAX_FILE_BYTES:
         return None, [_too_large(path, len(data))]
+    # before the NUL test: UTF-16 text is full of NULs, and "binary" would not tell what to do
+    order = _utf16_byte_order(data) if data[:2] in UTF16_BOMS or b"\x00" in data else None
+    if order is not None:
+        bom = ", with a byte-order mark" if data[:2] in UTF16_BOMS else ""
+        return None, [error(path, 1, 1, "utf-16",
+                            f"this file is UTF-16 encoded ({order}-endian{bom}); save it as UTF-8")]
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _line_col(data, nul)
@@ -109,11 +143,33 @@ def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list
                                "add a line '---' after the last key")]
 
 
+def _cr_line_endings(path: str) -> Diagnostic:
+    return error(path, 1, 1, "cr-line-endings",
+                 "this file uses CR-only (old Mac) line endings; save it with LF or CRLF line endings")
+
+
 def parse_file(data: bytes, path: str, kind: str) -> tuple[SourceFile | None, list[Diagnostic]]:
     """One file's bytes to a SourceFile. Never raises on any input."""
     text, diagnostics = decode(data, path)
     if text is None:
         return None, diagnostics
+    if "\r" in text and "\n" not in text:
+        # Classic Mac line ends: git, diff and this tool's line numbers count '\n' only, so every
+        # position would be on line 1. One diagnostic says so. A session record is not read; a
+        # framework, team or person is read with CR as the line break, so that the files naming it
+        # are not blamed for it, and its own problems are listed once it is saved with LF.
+        diagnostics.append(_cr_line_endings(path))
+        if kind == "session":
+            return None, diagnostics
+        source, _ = _parse_text(text.replace("\r", "\n"), path, kind)
+        return (replace(source, cr_only=True) if source is not None else None), diagnostics
+    source, problems = _parse_text(text, path, kind)
+    return source, diagnostics + problems
+
+
+def _parse_text(text: str, path: str, kind: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """Decoded text (LF line ends) to a SourceFile."""
+    diagnostics: list[Diagnostic] = []
     conflicts = _conflict_markers(text, path)
     if conflicts:
         return None, diagnostics + conflicts

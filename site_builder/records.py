@@ -520,7 +520,10 @@ READERS = {"framework": read_framework, "team": read_team, "person": read_person
 
 def model_file(source: SourceFile) -> tuple[Framework | Team | Person | Record, list[Diagnostic]]:
     """One read file to its model object and the problems in its values."""
-    return READERS[source.kind](source)
+    model, problems = READERS[source.kind](source)
+    # positions in a CR-only file would not match what git and editors number: its one
+    # `cr-line-endings` diagnostic comes first, the rest once it is saved with LF
+    return model, [] if source.cr_only else problems
 
 
 def assemble(items: list[Framework | Team | Person | Record]) -> Repository:

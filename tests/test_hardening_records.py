@@ -343,3 +343,20 @@ def test_a_utf16_framework(mini, encoding, bom):
 def test_nul_bytes_in_utf8_text_are_still_binary(mini):
     checked = mini({S: session("date: 2025-03-02\nkind: self-assessment\n", "ab\x00c\n").encode()})
     assert codes(checked, S) == [("binary", 5)]
+
+
+def test_a_team_with_cr_only_line_endings_and_a_mistake_is_one_diagnostic(mini):
+    # the unknown key is listed once the file is saved with LF: its line would not match git's
+    checked = mini({"records/teams/north.md": cr_only("---\nname: North\nmanager: bob\nframework: mini\n"
+                                                     "colour: blue\n---\nGoals.\n")})
+    assert codes(checked) == [("cr-line-endings", 1)]
+
+
+def test_a_framework_with_cr_only_line_endings_and_broken_yaml_is_one_diagnostic(mini):
+    checked = mini({FW: cr_only(FRAMEWORK + "roles: [\n")})
+    assert codes(checked, FW) == [("cr-line-endings", 1)]
+
+
+def test_an_odd_number_of_bytes_with_nuls_is_binary(mini):
+    checked = mini({S: session("date: 2025-03-02\nkind: self-assessment\n").encode("utf-16-le") + b"\x00"})
+    assert codes(checked, S) == [("binary", 1)]
