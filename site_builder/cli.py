@@ -15,7 +15,7 @@ from jinja2 import TemplateError
 
 from site_builder import __version__
 from site_builder.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
-from site_builder.diagnostics import escape_control, format_github, format_json
+from site_builder.diagnostics import escape_control, escape_lines, format_github, format_json
 
 
 def _today(ctx, param, value: str | None) -> date:
@@ -218,7 +218,7 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     except TemplateError as exc:
         from site_builder.serve import template_problem
 
-        click.echo(template_problem(exc), err=True)
+        click.echo(escape_control(template_problem(exc)), err=True)
         click.echo(f"coachsite: not built: a template cannot be rendered ({_previous_site(options.output)})", err=True)
         sys.exit(1)
     for note in result.notes:
@@ -401,7 +401,7 @@ def approve_command(record: Path, dispute: str | None, today: date) -> None:
     try:
         result = approve(record, today, dispute)
     except ApprovalError as exc:
-        click.echo(f"{record}: error: {exc}", err=True)
+        click.echo(escape_control(f"{record}: error: {exc}"), err=True)
         sys.exit(1)
     if not result.changed:
         click.echo(f"{record}: already approved on {result.approved_on} and unchanged since; nothing to do")
@@ -432,7 +432,8 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
     except DiffError as exc:
         click.echo(f"coachsite: {exc}", err=True)
         sys.exit(2)
-    click.echo(FORMATS[output_format](report), nl=False)
+    text = FORMATS[output_format](report)  # JSON escapes control characters itself
+    click.echo(text if output_format == "json" else escape_lines(text), nl=False)
     sys.exit(1 if report.introduced_errors else 0)
 
 # --- serve command ---

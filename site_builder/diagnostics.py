@@ -66,6 +66,12 @@ def escape_control(text: str) -> str:
     return _INVISIBLE.sub(_shown, text)
 
 
+def escape_lines(text: str) -> str:
+    """escape_control for a text of several lines: its line breaks stay line breaks (so a line break
+    inside a name cannot be told from one; escape the pieces before joining them where you can)."""
+    return "\n".join(escape_control(line) for line in text.split("\n"))
+
+
 def _escape_data(text: str) -> str:
     # line breaks as GitHub's own escapes (lossless there); every other control character shown
     return escape_control(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))

@@ -81,4 +81,5 @@ def text_report(analysis: Analysis, recent_days: int = 90) -> str:
     for rep in analysis.reps.values():
         lines += rep_lines(rep, recent_days) + [""]
     # names, objectives and paths come from the records: no control character reaches the terminal raw
+    # line by line: a name holding a line break must not become two lines
     return "\n".join(escape_control(line) for line in lines)

@@ -220,7 +220,8 @@ def compose_events(text: str, path: str, line_offset: int = 0) -> tuple[Node | N
             elif isinstance(event, yaml.ScalarEvent):
                 refuse_anchor_and_tag(event)
                 line, column = where(event.start_mark)
-                if not event.style and len(event.value) > MAX_INTEGER_DIGITS and _INTEGER_TEXT.fullmatch(event.value):
+                if not event.style and len(event.value) > MAX_INTEGER_DIGITS \
+                        and _INTEGER_TEXT.fullmatch(event.value):
                     # refused like a syntax error, the document unread: whatever would read the number
                     # (a rating, a score, raters, a scale level) could only fail a second time
                     digits = len(event.value.lstrip("+-"))
