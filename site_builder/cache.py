@@ -171,8 +171,11 @@ class Store:
             return None
         identity = code_identity().encode("ascii")
         head = len(MAGIC) + len(identity) + 1
-        if not data.startswith(MAGIC) or data[len(MAGIC):head] != identity + b"\n":
-            return None  # another coachsite's (or another format's) file: not a failure, a new start
+        if not data.startswith(MAGIC):
+            self.notes.append(f"build cache: {self.folder / name} is not a coachsite cache file and was ignored")
+            return None
+        if data[len(MAGIC):head] != identity + b"\n":
+            return None  # written by another version of coachsite: not a failure, a new start
         mac, payload = data[head:head + 32], data[head + 32:]
         if not hmac.compare_digest(mac, self._mac(name, identity, payload)):
             self.notes.append(f"build cache: {self.folder / name} failed its check and was ignored "

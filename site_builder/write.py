@@ -51,13 +51,13 @@ def check_target(target: Path, root: Path | None = None) -> None:
         for protected in ("records", "frameworks", "templates", ".git"):
             if resolved.is_relative_to(root_resolved / protected):
                 raise OutputError(f"{target} is inside {protected}/; build the site into its own folder")
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())):
-        raise OutputError(f"{target} exists and was not built by coachsite; "
-                          f"refusing to replace it. Choose another folder with -o, or remove it yourself")
     if target.is_dir() and os.path.ismount(target):
         raise OutputError(f"{target} is a mount point: a new site is assembled beside the output folder and "
                           f"swapped in whole, which cannot be done with a mount point. Build into a folder "
                           f"inside it instead (-o {target / 'site'}) and publish that")
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())):
+        raise OutputError(f"{target} exists and was not built by coachsite; "
+                          f"refusing to replace it. Choose another folder with -o, or remove it yourself")
 
 
 def lock_path(target: Path) -> Path:
