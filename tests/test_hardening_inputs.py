@@ -125,7 +125,9 @@ def test_good_settings_are_taken(mini):
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_nonfinite_threshold_never_reaches_report(tmp_path, value):
-    write_tree(tmp_path, {**MINI, S: session(GOOD), "coachsite.toml": f"trend_threshold = {value}\n"})
+    sessions = {f"records/sessions/ana/2025-03-0{day}-call.md": session(GOOD.replace("03-02", f"03-0{day}"))
+                for day in (2, 3, 4)}  # three observed ratings: a trend is computed against the threshold
+    write_tree(tmp_path, {**MINI, **sessions, "coachsite.toml": f"trend_threshold = {value}\n"})
     result = run_cli("report", str(tmp_path), "--today", TODAY.isoformat())
     assert result.exit_code == 0, result.output
     assert "coachsite report" in result.stdout
