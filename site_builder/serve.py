@@ -5,6 +5,7 @@ memory. A rebuild re-reads only files whose stamp changed, re-analyses only reps
 changed, and renders a page only when a browser asks for it (and again only when its inputs
 changed), so a save shows in the browser in a fraction of a second even with thousands of records.
 While the records have errors the last good site stays up with an overlay listing each problem.
+It answers only requests that name its own address (a page of another site must not read the records).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gc
 import mimetypes
 import posixpath
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -158,7 +160,8 @@ class LiveSite:
             try:
                 produced = self._produce(path)
             except TemplateError as exc:
-                return self._live(_template_error_page(exc)), "text/html; charset=utf-8"
+                return self._live(_error_page("Template error", "A template cannot be rendered; fix it and save",
+                                              template_problem(exc))), "text/html; charset=utf-8"
             if produced is None:
                 return None
             if path.endswith(".html"):
@@ -228,6 +231,11 @@ class LiveSite:
             text = text.replace("<body>", "<body>\n" + overlay(self.errors), 1)
         return text.encode("utf-8")
 
+    def failure_page(self, problem: str) -> bytes:
+        """The page served instead of one that could not be made: why, and a wait for the next rebuild."""
+        with self.lock:
+            return self._live(_error_page("Error", "This page cannot be rendered", problem))
+
     def _page_without_site(self) -> bytes:
         body = overlay(self.errors) if self.errors else "<p>Building…</p>"
         return self._live(
@@ -272,13 +280,13 @@ def template_problem(exc: TemplateError) -> str:
     return f"{name}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
 
 
-def _template_error_page(exc: TemplateError) -> bytes:
+def _error_page(title: str, heading: str, problem: str) -> bytes:
+    """A page saying why the page asked for is not there (escaped: the problem may quote records)."""
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{escape(CONTENT_SECURITY_POLICY)}">\n'
-            f"<title>Template error · coachsite</title>\n</head>\n<body>\n<main>"
-            f'<section id="coachsite-errors" class="error-overlay" role="alert"><h2>A template cannot be '
-            f"rendered; fix it and save</h2><p><code>{escape(template_problem(exc))}</code></p></section>"
-            f"</main>\n</body>\n</html>\n").encode("utf-8")
+            f"<title>{escape(title)} · coachsite</title>\n</head>\n<body>\n<main>"
+            f'<section id="coachsite-errors" class="error-overlay" role="alert"><h2>{escape(heading)}</h2>'
+            f"<p><code>{escape(problem)}</code></p></section></main>\n</body>\n</html>\n").encode("utf-8")
 
 
 def overlay(errors: list[Diagnostic]) -> str:
@@ -307,6 +315,27 @@ def _type(path: str) -> str:
 
 # --- HTTP ---------------------------------------------------------------------------------------
 
+# what a client going away looks like while the server reads or writes: routine (a reload, a closed
+# tab, a live-reload stream dropped), so it is not reported
+DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+def own_hosts(address: tuple) -> frozenset[str]:
+    """Every Host header (lower case) that names the server bound to this address: the loopback
+    names and the bound address, each with the port; also without it on port 80, where browsers omit it."""
+    bound, port = address[0], address[1]
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    if bound not in ("", "0.0.0.0", "::"):  # a wildcard address is not a name anyone connects to
+        names.add(f"[{bound}]" if ":" in bound else bound)
+    hosts = {f"{name}:{port}" for name in names} | (names if port == 80 else set())
+    return frozenset(host.lower() for host in hosts)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception as one line for the terminal: its type and message, white space squeezed."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
 def make_handler(site: LiveSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "coachsite"
@@ -317,6 +346,13 @@ def make_handler(site: LiveSite) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             path = unquote(urlsplit(self.path).path)
+            refused = self._refusal(path)
+            if refused:
+                bound, port = self.server.server_address[:2]
+                address = f"[{bound}]" if ":" in bound else bound
+                return self._send(f"403 Forbidden: coachsite serve answers only requests for its own address, "
+                                  f"http://{address}:{port}/ ({refused}).\n".encode("utf-8"),
+                                  "text/plain; charset=utf-8", HTTPStatus.FORBIDDEN)
             if path == LIVE_PREFIX + "live.js":
                 return self._send(LIVE_SCRIPT, "text/javascript; charset=utf-8")
             if path == LIVE_PREFIX + "events":
@@ -330,11 +366,38 @@ def make_handler(site: LiveSite) -> type[BaseHTTPRequestHandler]:
                 relative += "/index.html"
             if relative.startswith("..") or "\x00" in relative:
                 return self._send(b"not found\n", "text/plain; charset=utf-8", HTTPStatus.NOT_FOUND)
-            found = site.get(relative)
+            try:
+                found = site.get(relative)
+            except Exception as exc:  # noqa: BLE001 - one page that fails must not drop the connection or the server
+                problem = _one_line(exc)
+                print(f"coachsite: /{relative} cannot be rendered: {problem}", file=sys.stderr, flush=True)
+                return self._send(site.failure_page(problem), "text/html; charset=utf-8",
+                                  HTTPStatus.INTERNAL_SERVER_ERROR)
             if found is None:
                 return self._send(b"<!DOCTYPE html><title>Not found</title><p>No such page in this site.</p>\n",
                                   "text/html; charset=utf-8", HTTPStatus.NOT_FOUND)
             self._send(*found)
+
+        def _refusal(self, path: str) -> str | None:
+            """Why this request is not answered, or None. A page of another site can make its own name
+            resolve to 127.0.0.1 (DNS rebinding) and then read this server as if it were its own: only
+            the Host header tells the two apart, so it must name this server, exactly."""
+            hosts: frozenset[str] = self.server.own_hosts  # type: ignore[attr-defined]
+            named = [host.strip().lower() for host in self.headers.get_all("Host") or []]
+            if len(named) != 1 or named[0] not in hosts:
+                return "the Host header must name it"
+            if not self.path.startswith("/"):  # absolute form: the target's authority replaces Host
+                target = urlsplit(self.path)
+                if target.scheme != "http" or target.netloc.lower() not in hosts:
+                    return "the request target must name it"
+            if path == LIVE_PREFIX + "events":
+                # only the site's own pages follow the rebuilds; a page of another origin could still open
+                # the stream (the browser hides it, but this server would hold a thread for it for nothing).
+                # No Origin at all is a same-origin request.
+                origins = [origin.strip().lower() for origin in self.headers.get_all("Origin") or []]
+                if origins and (len(origins) != 1 or origins[0] not in {f"http://{host}" for host in hosts}):
+                    return "live reload is only for its own pages"
+            return None
 
         def _send(self, body: bytes, content_type: str, status: HTTPStatus = HTTPStatus.OK) -> None:
             self.send_response(status)
@@ -373,6 +436,19 @@ def make_handler(site: LiveSite) -> type[BaseHTTPRequestHandler]:
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # a page loads its styles, scripts and dozens of charts at once, several tabs reload together:
+    # connections wait in the kernel's queue for the accepting thread instead of being dropped (the
+    # default, 5, makes the sixth of a burst wait a second for its SYN to be retried)
+    request_queue_size = 256
+
+    def server_bind(self) -> None:
+        super().server_bind()
+        self.own_hosts = own_hosts(self.server_address)  # port 0 is only known once bound
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], DISCONNECTS):
+            return
+        super().handle_error(request, client_address)
 
     def shutdown(self) -> None:
         self.stopping = True
