@@ -291,7 +291,9 @@ def background(tmp_path_factory) -> dict[str, Background]:
     folder = tmp_path_factory.mktemp("background")
     jobs: dict[str, Background] = {}
     for name, seed in (("cli1", "1"), ("cli2", "2")):
-        jobs[name] = Background(folder, name, ["build", ".", "-o", str(folder / name / "site"), "--today", TODAY_ARG],
+        # a cache each: over one cache, the second would wait for the first (and say so)
+        jobs[name] = Background(folder, name, ["build", ".", "-o", str(folder / name / "site"), "--today", TODAY_ARG,
+                                               "--cache-dir", str(folder / name / "cache")],
                                 env=clean_env(PYTHONHASHSEED=seed))
     reports = {
         "all": [], "rep": ["--rep", "ana-ruiz"], "team": ["--team", "cardio-north"], "drafts": ["--drafts"],
