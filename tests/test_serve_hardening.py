@@ -13,9 +13,7 @@ import socket
 import struct
 import threading
 import time
-from pathlib import Path
 
-import pytest
 
 from site_builder.build import BuildOptions
 from site_builder.serve import own_hosts, serve
@@ -200,9 +198,6 @@ def test_two_hundred_concurrent_connections_are_all_served(tmp_path):
     """The server is held before it accepts anything, so every connection has to wait in the listen
     queue (the kernel completes the handshake only while the queue has room); then every one is answered."""
     write_tree(tmp_path, MINI)
-    queue_limit = Path("/proc/sys/net/core/somaxconn")
-    if queue_limit.exists() and int(queue_limit.read_text()) < CLIENTS:
-        pytest.skip(f"the system caps listen queues at {queue_limit.read_text().strip()} connections")
     listening, accepting = threading.Event(), threading.Event()
     servers = []
 
@@ -244,7 +239,8 @@ def test_two_hundred_concurrent_connections_are_all_served(tmp_path):
         deadline = time.monotonic() + TIMEOUT * 3
         for thread in clients:
             thread.join(max(0.0, deadline - time.monotonic()))
-        assert queued == CLIENTS, f"only {queued} of {CLIENTS} connections were queued before the server accepted"
+        assert queued == CLIENTS, (f"only {queued} of {CLIENTS} connections were queued before the server accepted "
+                                   f"(the system's cap, net.core.somaxconn, must be {CLIENTS} or more too)")
         assert statuses == [200] * CLIENTS, sorted(set(map(str, statuses)))
     finally:
         accepting.set()
