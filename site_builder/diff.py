@@ -20,7 +20,7 @@ from pathlib import Path
 
 from site_builder.analyse import Analysis
 from site_builder.check import Checked, check, resolve_today
-from site_builder.diagnostics import Diagnostic
+from site_builder.diagnostics import Diagnostic, escape_control
 from site_builder.model import Record
 from site_builder.pipeline import prepare
 from site_builder.report import signed, table
@@ -503,13 +503,17 @@ def _trend(value) -> str:
 
 
 def format_text(report: DiffReport) -> str:
-    lines = [f"coachsite diff {report.base.describe()} → {report.head.describe()} · today {report.today}",
-             summary_line(report)]
+    # every piece from the records or the command line escaped before it is joined: a line break in
+    # a name would otherwise start a line of its own, an ESC would reach the terminal (the tables
+    # and the diagnostics escape their own)
+    shown = escape_control
+    lines = [f"coachsite diff {shown(report.base.describe())} → {shown(report.head.describe())} · "
+             f"today {report.today}", summary_line(report)]
     for rep in report.reps:
         records, ratings, levels = report.of_rep(rep)
         name = report.rep_names.get(rep)
-        lines += ["", f"{rep} ({name})" if name else rep]
-        lines += [f"  {f.change:<8} {f.path} · {_record_detail(f)}" for f in records]
+        lines += ["", f"{shown(rep)} ({shown(name)})" if name else shown(rep)]
+        lines += [f"  {f.change:<8} {shown(f.path)} · {shown(_record_detail(f))}" for f in records]
         if ratings:
             lines.append("  ratings")
             rows = [[r.competency, r.stream, _value(r.before, r.stream), _value(r.after, r.stream), r.path]
@@ -521,7 +525,7 @@ def format_text(report: DiffReport) -> str:
                      _arrow(l.gap, signed), _shown_value(l.expected)] for l in levels]
             lines += ["    " + line for line in table(["competency", "current", "trend", "gap", "expected"], rows)]
     if report.other_files:
-        lines += ["", "other files"] + [f"  {f.change:<8} {f.path}" for f in report.other_files]
+        lines += ["", "other files"] + [f"  {f.change:<8} {shown(f.path)}" for f in report.other_files]
     for title, diagnostics in (("introduced", report.introduced), ("fixed", report.fixed)):
         if diagnostics:
             lines += ["", f"diagnostics {title}"]
@@ -551,7 +555,9 @@ def format_json(report: DiffReport) -> str:
 
 
 # GitHub Markdown. Anything from the records (paths, ids, names, messages) goes into a code span: no
-# mention, issue reference, link, emphasis or HTML can come out of it, whatever the file holds.
+# mention, issue reference, link, emphasis or HTML can come out of it, whatever the file holds. Its
+# control characters are escapes there (`\n`, `\x1b`): a comment is also read in a terminal, and a
+# line break would end a table row.
 
 MARKER = "<!-- coachsite-diff -->"  # lets a workflow find and update its previous comment
 COMMENT_LIMIT = 65_536  # GitHub refuses longer comments
@@ -560,7 +566,7 @@ COLLAPSE_AFTER = 10  # rows; longer tables fold into <details>
 
 def code(text: object, in_table: bool = True) -> str:
     """`text` as a code span that shows it literally, in a table cell when in_table."""
-    text = " ".join(str(text).split())  # a newline would end the table row
+    text = " ".join(escape_control(str(text)).split())  # escaped first: only spaces and tabs are left to collapse
     if not text:
         return "–"
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -575,7 +581,7 @@ _WORDS = re.compile(r"[\w .,;'’()→-]+")  # letters of any script, digits, pu
 
 def words(text: object, in_table: bool = True) -> str:
     """Text that is only words as it reads (a name, a kind, a status); anything else as a code span."""
-    text = " ".join(str(text).split())
+    text = " ".join(escape_control(str(text)).split())  # "Ana\nRuiz" is no name of words: a code span
     return text if _WORDS.fullmatch(text) else code(text, in_table)
 
 

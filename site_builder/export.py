@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from typing import Callable
 
@@ -93,7 +94,17 @@ def team_document(team: TeamAnalysis) -> dict:
     }
 
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# json escapes C0 controls itself; with ensure_ascii=False it leaves DEL, the C1 controls (U+009B is
+# a CSI on its own), the line and paragraph separators and the bidi embeddings and isolates raw, which
+# a terminal printing `report --json` would obey. Only these: every other character stays as it is.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _compact(value) -> str:
+    """Compact JSON; the characters above as \\uXXXX escapes (they load as the same string)."""
+    text = _encode(value)
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
 
 
 def summary_json(analysis: Analysis, fragments: Fragments | None = None,

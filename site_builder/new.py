@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +20,6 @@ SESSIONS = "records/sessions"
 PEOPLE = "records/people"
 TEAMS = "records/teams"
 MAX_SAME_DAY = 99  # D-KIND.md, D-KIND-2.md ... D-KIND-99.md: more on one day is a mistake, not a need
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class NewError(ValueError):
@@ -55,16 +53,6 @@ def one_line(text: str, what: str) -> str:
 def _comment(text: str | None) -> str:
     """Text from the framework for a YAML comment or a Markdown line: whitespace collapsed."""
     return " ".join((text or "").split())
-
-
-def parse_date(text: str) -> datetime.date:
-    """YYYY-MM-DD only (Python's fromisoformat would also take 20261126 or 2026-W48-4)."""
-    if not _ISO_DATE.fullmatch(text):
-        raise NewError(f"'{text}' is not a date; write YYYY-MM-DD")
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError as exc:
-        raise NewError(f"'{text}' is not a real date ({exc})") from None
 
 
 def _suggest(word: str, choices) -> str:
@@ -115,10 +103,15 @@ def _self_check(relative: str, text: str) -> None:
 # --- sessions ---------------------------------------------------------------------------------------
 
 def _scale_text(framework: Framework) -> str:
-    if not framework.scale:
+    """The levels a rating may take: the two ends of a scale without gaps, else every level, since
+    "1 (A) to 5 (C)" would invite a 2 that a scale of 1, 3 and 5 refuses."""
+    levels = sorted(framework.scale)
+    if not levels:
         return "on the scale"
-    low, high = min(framework.scale), max(framework.scale)
-    return f"{low} ({_comment(framework.scale[low])}) to {high} ({_comment(framework.scale[high])})"
+    named = [f"{level} ({_comment(framework.scale[level])})" for level in levels]
+    if len(levels) > 2 and levels == list(range(levels[0], levels[-1] + 1)):
+        return f"{named[0]} to {named[-1]}"
+    return f"{', '.join(named[:-1])} or {named[-1]}" if len(named) > 1 else named[0]
 
 
 def _levels_block(key: str, note: str, competencies: list[str], framework: Framework,

@@ -75,14 +75,8 @@ def _competency_text(framework: Framework, competency: str) -> str:
     return "\n".join(" ".join(line.split()) for line in lines)
 
 
-def _levels(description: str, competencies: dict[str, str], low: int | None, high: int | None,
-            unit: str) -> dict:
-    """A mapping competency id -> whole number (ratings, scores, benchmark)."""
-    number: dict = {"type": "integer"}
-    if low is not None:
-        number["minimum"] = low
-    if high is not None:
-        number["maximum"] = high
+def _levels(description: str, competencies: dict[str, str], number: dict, unit: str) -> dict:
+    """A mapping competency id -> whole number (ratings, scores, benchmark); `number` is the value's schema."""
     schema: dict = {"description": description, "type": "object"}
     if competencies:
         schema["propertyNames"] = {"description": "a competency id of the framework", "enum": list(competencies)}
@@ -99,10 +93,13 @@ def _session(repository: Repository, frameworks: list[Framework], max_focus: int
     for framework in frameworks:
         for competency in framework.competencies:
             competencies.setdefault(competency, _competency_text(framework, competency))
-    levels = [level for framework in frameworks for level in framework.scale]
-    low, high = (min(levels), max(levels)) if levels else (None, None)
     labels = {level: label for framework in reversed(frameworks) for level, label in framework.scale.items()}
     scale = ", ".join(f"{level} {labels[level]}" for level in sorted(labels)) or "the framework's scale"
+    # the levels themselves, not minimum/maximum: a scale may skip numbers ({1, 3, 5}), and the
+    # checker refuses a rating that is no level of it
+    level: dict = {"type": "integer", "enum": sorted(labels)} if labels else {"type": "integer"}
+    level_unit = f"A level of the scale: {scale}" if labels else "A whole number, a level of the framework's scale"
+    percent = {"type": "integer", "minimum": 0, "maximum": 100}
     people = sorted(repository.people)
 
     focus_item = ({"description": "a competency id of the framework", "enum": list(competencies)}
@@ -118,17 +115,15 @@ def _session(repository: Repository, frameworks: list[Framework], max_focus: int
                                  f"observed-call only).", "type": "array", "items": focus_item,
                   "maxItems": max_focus},
         "ratings": _levels(f"Competency id: level on the scale ({scale}). A coaching session or observed call "
-                           f"rates only its focus competencies.", competencies, low, high,
-                           f"A whole number from {low} to {high}"),
-        "scores": _levels("Knowledge test only. Competency id: score in percent (0–100).", competencies, 0, 100,
+                           f"rates only its focus competencies.", competencies, level, level_unit),
+        "scores": _levels("Knowledge test only. Competency id: score in percent (0–100).", competencies, percent,
                           "Percent, 0 to 100"),
         "involvement": {"description": "Observed calls only: what the coach did during the call.",
                         "type": "string", "enum": list(INVOLVEMENTS)},
         "raters": {"description": "360 reviews only: how many people gave feedback.", "type": "integer",
                    "minimum": 1},
         "benchmark": _levels(f"Customer surveys only. Competency id: how the same customers rate the main "
-                             f"competitor's rep, on the scale ({scale}).", competencies, low, high,
-                             f"A whole number from {low} to {high}"),
+                             f"competitor's rep, on the scale ({scale}).", competencies, level, level_unit),
         "objectives": {"description": "Objectives agreed for the next session (those of coaching sessions and "
                                       "observed calls become the rep's open objectives). Quote each one.",
                        "type": "array", "items": {"description": "one objective, in quotes", "type": "string"}},
@@ -199,8 +194,8 @@ def front_matter_schema(repository: Repository, config: Config | None = None, fr
                         record: str = "session") -> dict:
     """The schema of session front matter (the root), with person and team under `$defs`.
 
-    With several frameworks and no `framework`, competencies are those of all of them and the scale
-    spans all of theirs (a schema cannot see which rep a file is about). `record` "person" or "team"
+    With several frameworks and no `framework`, competencies are those of all of them and a level is
+    one of any of their scales (a schema cannot see which rep a file is about). `record` "person" or "team"
     makes that definition the root instead, for editors that cannot point into `$defs`.
     Raises SchemaError for an unknown framework.
     """
