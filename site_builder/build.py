@@ -20,7 +20,7 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder.cache import (BuildCache, Fragments, cache_folder, code_identity, collector_paused, digest,
+from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused, digest,
                                 load_cache, make_folder, save_header, save_state, site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
@@ -200,6 +200,10 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
     check_target(options.output, options.root)  # again: a waiting build may find it changed
     today = resolve_today(options.today)
     cache = load_cache(folder, options.output) if folder is not None else BuildCache()
+    old = options.root / CACHE_DIR
+    if old.is_dir() and (folder is None or os.path.abspath(old) != os.path.abspath(folder)):
+        cache.notes.append(f"{old} is a build cache this coachsite no longer uses (it now keeps its cache "
+                           f"outside the repository); it holds everyone's records: delete it")
     if cache.site != site_identity(options.output) or not (options.output / MARKER).is_file():
         # another output folder: what was read and checked still holds, the pages do not
         cache = BuildCache(files=cache.files, validation=cache.validation, analyses=cache.analyses)

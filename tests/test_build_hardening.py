@@ -80,7 +80,8 @@ def test_a_pickle_committed_to_the_repository_is_never_read(tmp_path):
         write_tree(root, {f".coachsite-cache/{name}": planted(proof)})
     result = build(BuildOptions(root=root, output=tmp_path / "site", today=TODAY))
     assert result.ok and not proof.exists()
-    assert not result.notes  # never opened, so nothing to say
+    # never opened; the one note says it is not used, and holds personal data
+    assert len(result.notes) == 1 and "no longer uses" in result.notes[0] and "delete it" in result.notes[0]
     assert snapshot(tmp_path / "site") == fresh(root, tmp_path)
 
 
@@ -107,8 +108,9 @@ def test_a_cache_file_not_written_with_the_users_key_is_refused_before_unpicklin
         result = build(options)
 
         assert result.ok and not proof.exists(), f"a planted pickle ran ({folder})"
-        assert result.notes and all("failed its check" in note or "not a coachsite cache file" in note
-                                    for note in result.notes), result.notes
+        about_files = [note for note in result.notes if "no longer uses" not in note]
+        assert about_files and all("failed its check" in note or "not a coachsite cache file" in note
+                                   for note in about_files), result.notes
         assert_same_tree(snapshot(site), fresh(root, tmp_path), f"after planted files in {folder}")
 
 
