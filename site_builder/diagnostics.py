@@ -94,7 +94,13 @@ def format_github(diagnostic: Diagnostic) -> str:
 _JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def json_safe(text: str) -> str:
+    """JSON written with ensure_ascii=False, with the characters json leaves raw that a terminal
+    would obey (DEL, C1 controls, line and paragraph separators, bidi controls) as \\uXXXX escapes:
+    they load as the same string; every other character stays as it is."""
+    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     """A list for tools: lossless (the control characters are JSON escapes, never raw)."""
-    text = json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False)
-    return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+    return json_safe(json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False))

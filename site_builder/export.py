@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import date
 from typing import Callable
 
 from site_builder.analyse import Analysis, CompetencyStatus, Observation, RepAnalysis, TeamAnalysis
 from site_builder.cache import Fragments
+from site_builder.diagnostics import json_safe
 from site_builder.model import Record, Repository
 
 SCHEMA_VERSION = 1
@@ -95,16 +95,11 @@ def team_document(team: TeamAnalysis) -> dict:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-# json escapes C0 controls itself; with ensure_ascii=False it leaves DEL, the C1 controls (U+009B is
-# a CSI on its own), the line and paragraph separators and the bidi embeddings and isolates raw, which
-# a terminal printing `report --json` would obey. Only these: every other character stays as it is.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _compact(value) -> str:
-    """Compact JSON; the characters above as \\uXXXX escapes (they load as the same string)."""
-    text = _encode(value)
-    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+    """Compact JSON, safe to print to a terminal (diagnostics.json_safe)."""
+    return json_safe(_encode(value))
 
 
 def summary_json(analysis: Analysis, fragments: Fragments | None = None,
