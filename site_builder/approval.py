@@ -27,7 +27,7 @@ DIGEST_HEX_CHARS = 12  # 48 bits: enough to notice an edit, short enough to read
 _DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'")
 _TRAILING_COMMENT = re.compile(r"[ \t]+#.*")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, as everywhere
 
 
 class ApprovalError(Exception):

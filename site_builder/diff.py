@@ -20,7 +20,7 @@ from pathlib import Path
 
 from site_builder.analyse import Analysis
 from site_builder.check import Checked, check, resolve_today
-from site_builder.diagnostics import Diagnostic, escape_control
+from site_builder.diagnostics import Diagnostic, escape_control, json_safe
 from site_builder.model import Record
 from site_builder.pipeline import prepare
 from site_builder.report import signed, table
@@ -551,7 +551,7 @@ def format_json(report: DiffReport) -> str:
         "introduced": [asdict(d) for d in report.introduced],
         "fixed": [asdict(d) for d in report.fixed],
     }
-    return json.dumps(plain(document), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(plain(document), indent=2, ensure_ascii=False)) + "\n"
 
 
 # GitHub Markdown. Anything from the records (paths, ids, names, messages) goes into a code span: no

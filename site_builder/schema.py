@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from site_builder.config import Config
+from site_builder.diagnostics import json_safe
 from site_builder.model import COACH_REQUIRED, INVOLVEMENTS, KINDS, STATUSES, Framework, Repository
 from site_builder.records import MAX_ID_LENGTH, PERSON_KEYS, SESSION_KEYS, TEAM_KEYS, did_you_mean
 
@@ -221,5 +222,5 @@ def front_matter_schema(repository: Repository, config: Config | None = None, fr
 def schema_json(repository: Repository, config: Config | None = None, framework: str | None = None,
                 record: str = "session") -> str:
     """The schema as text: stable for the same repository, so a committed copy diffs cleanly."""
-    return json.dumps(front_matter_schema(repository, config, framework, record), indent=2,
-                      ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(front_matter_schema(repository, config, framework, record), indent=2,
+                                ensure_ascii=False)) + "\n"

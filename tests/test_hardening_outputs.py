@@ -177,3 +177,17 @@ def test_site_export_and_report_json_stay_the_same_bytes(controls_root, tmp_path
         assert result.ok, run
         assert (tmp_path / "site/data/summary.json").read_bytes() == printed.stdout, run
     assert RAW_IN_JSON.findall(printed.stdout.decode("utf-8")) == []
+
+
+def test_diff_json_and_the_schema_escape_what_a_terminal_would_obey(forged_diff, tmp_path):
+    from site_builder.diff import format_json
+    from site_builder.schema import schema_json
+
+    document = format_json(forged_diff)
+    assert not RAW_IN_JSON.search(document) and "\\u001b[2J" in document  # the forged file name
+    assert json.loads(document)  # still JSON, the same values
+
+    framework = FRAMEWORK.replace("name: Opening", 'name: "Opening \\u202e\\x9b"')
+    checked = check(write_tree(tmp_path / "schema-root", {**MINI, "frameworks/mini.yaml": framework}), TODAY)
+    text = schema_json(checked.repository, checked.config)
+    assert not RAW_IN_JSON.search(text) and "\\u202e" in text
