@@ -12,8 +12,8 @@ from site_builder.config import Config, load_config
 from site_builder.diagnostics import Diagnostic, sort_diagnostics
 from site_builder.load import discover, read_one, stamp
 from site_builder.model import Repository
-from site_builder.records import assemble, model_file
-from site_builder.validate import validate
+from site_builder.records import assemble, file_id, model_file
+from site_builder.validate import Unread, validate
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ def check(root: Path, today: date | None = None, file_cache=None, discovered=Non
     config, config_problems = load_config(root)
     found, diagnostics = discovered if discovered is not None else discover(root)
     items = []
+    unread: list[tuple[str, str]] = []  # (kind, id) of the frameworks, teams and people not read
     for item in found:
         current = item.stamp or stamp(root, item.path)
         cached = file_cache.get(item.path) if file_cache is not None else None
@@ -122,9 +123,12 @@ def check(root: Path, today: date | None = None, file_cache=None, discovered=Non
         diagnostics = diagnostics + problems if problems else diagnostics
         if model is not None:
             items.append(model)
+        elif item.kind != "session":
+            unread.append((item.kind, file_id(item.path, item.kind)))
     if file_cache is not None:
         file_cache.retain({item.path for item in found})
     repository = assemble(items)
-    rule_problems = validate(repository, config, today, memo=validate_memo)
+    # what names a file that exists but could not be read is not blamed for it: one mistake, one diagnostic
+    rule_problems = validate(repository, config, today, memo=validate_memo, unread=Unread.of(unread))
     diagnostics = sort_diagnostics(config_problems + diagnostics + rule_problems)
     return Checked(root, config, today, repository, diagnostics, len(items))

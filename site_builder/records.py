@@ -18,7 +18,7 @@ from site_builder.load import SourceFile
 from site_builder.markdown_scan import star_headings
 from site_builder.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
                                 Framework, Level, Person, Record, Ref, Repository, Role, Team)
-from site_builder.yamlnodes import Node, describe
+from site_builder.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 64
@@ -242,6 +242,10 @@ class FileReader:
             self.error(node, "not-integer",
                        f"'{key}: \"{value}\"' is quoted, so it is text; write the number without quotes")
             return None
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_INTEGER_DIGITS:  # before int(), which would raise; only this value is wrong
+            self.error(node, "number-too-long", f"'{key}' is {number_too_long(digits)}")
+            return None
         number = int(value)
         if (low is not None and number < low) or (high is not None and number > high):
             span = f"{low}–{high}" if high is not None else f"at least {low}"
@@ -322,13 +326,21 @@ def _where(mapping: Node) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _file_id(source: SourceFile, reader: FileReader, suffix: str) -> str:
-    stem = source.path.rsplit("/", 1)[-1][: -len(suffix)]
+SUFFIXES = {"framework": ".yaml", "team": ".md", "person": ".md"}
+
+
+def file_id(path: str, kind: str) -> str:
+    """The id a framework, team or person file gives what it holds: its name without the ending."""
+    return path.rsplit("/", 1)[-1][: -len(SUFFIXES[kind])]
+
+
+def _file_id(source: SourceFile, reader: FileReader) -> str:
+    stem = file_id(source.path, source.kind)
     if not valid_id(stem):
         reader.diagnostics.append(error(
             source.path, 1, 1, "invalid-id",
             f"file name '{stem}' is not a valid id: use lowercase letters, digits and hyphens, at most "
-            f"{MAX_ID_LENGTH} characters; rename it to '{suggest_id(stem)}{suffix}'"))
+            f"{MAX_ID_LENGTH} characters; rename it to '{suggest_id(stem)}{SUFFIXES[source.kind]}'"))
     return stem
 
 
@@ -336,7 +348,7 @@ def _file_id(source: SourceFile, reader: FileReader, suffix: str) -> str:
 
 def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
     reader = FileReader(source.path)
-    framework_id = _file_id(source, reader, ".yaml")
+    framework_id = _file_id(source, reader)
     assert source.front is not None
     values = reader.keys(source.front, FRAMEWORK_KEYS, ("name", "scale", "competencies", "roles"),
                          "a framework")
@@ -428,7 +440,7 @@ def _read_descriptors(reader: FileReader, node: Node | None, competency: str,
 
 def read_team(source: SourceFile) -> tuple[Team, list[Diagnostic]]:
     reader = FileReader(source.path)
-    team_id = _file_id(source, reader, ".md")
+    team_id = _file_id(source, reader)
     assert source.front is not None
     values = reader.keys(source.front, TEAM_KEYS, TEAM_KEYS, "a team")
     team = Team(team_id, source.path, reader.text(values.get("name"), "name"),
@@ -440,7 +452,7 @@ def read_team(source: SourceFile) -> tuple[Team, list[Diagnostic]]:
 
 def read_person(source: SourceFile) -> tuple[Person, list[Diagnostic]]:
     reader = FileReader(source.path)
-    person_id = _file_id(source, reader, ".md")
+    person_id = _file_id(source, reader)
     assert source.front is not None
     values = reader.keys(source.front, PERSON_KEYS, PERSON_KEYS, "a person")
     person = Person(person_id, source.path, reader.text(values.get("name"), "name"),
@@ -518,12 +530,17 @@ def read_session(source: SourceFile) -> tuple[Record, list[Diagnostic]]:
 READERS = {"framework": read_framework, "team": read_team, "person": read_person, "session": read_session}
 
 
-def model_file(source: SourceFile) -> tuple[Framework | Team | Person | Record, list[Diagnostic]]:
-    """One read file to its model object and the problems in its values."""
+def model_file(source: SourceFile) -> tuple[Framework | Team | Person | Record | None, list[Diagnostic]]:
+    """One read file to its model object and the problems in its values.
+
+    The object is None for a CR-only file with problems: they are not reported (see below), and
+    half an object would blame the files naming it for them; it counts as a file not read."""
     model, problems = READERS[source.kind](source)
-    # positions in a CR-only file would not match what git and editors number: its one
-    # `cr-line-endings` diagnostic comes first, the rest once it is saved with LF
-    return model, [] if source.cr_only else problems
+    if source.cr_only:
+        # positions in a CR-only file would not match what git and editors number: its one
+        # `cr-line-endings` diagnostic comes first, the rest once it is saved with LF
+        return (None if problems else model), []
+    return model, problems
 
 
 def assemble(items: list[Framework | Team | Person | Record]) -> Repository:

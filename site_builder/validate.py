@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from site_builder.cache import digest
 from site_builder.config import Config
@@ -19,10 +19,33 @@ from site_builder.records import did_you_mean, use_a_level
 
 
 @dataclass(frozen=True)
+class Unread:
+    """The ids of frameworks, teams and people whose file exists but could not be read.
+
+    That file's own diagnostic is the one mistake: what names it is not also told the name is
+    unknown, and is not judged against what the file would have said."""
+
+    frameworks: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, files: Iterable[tuple[str, str]]) -> "Unread":
+        """From (kind, id) pairs, kind being "framework", "team" or "person"."""
+        files = tuple(files)
+        return cls(*(frozenset(id_ for kind, id_ in files if kind == wanted)
+                     for wanted in ("framework", "team", "person")))
+
+
+@dataclass(frozen=True)
 class Context:
     repository: Repository
     config: Config
     today: date
+    unread: Unread = Unread()
+
+    def known_person(self, person: str) -> bool:
+        return person in self.repository.people or person in self.unread.people
 
 
 Rule = Callable[[Context], Iterator[Diagnostic]]
@@ -37,10 +60,11 @@ def _unknown(path: str, where: tuple[int, int], code: str, what: str, value: str
 def rule_team_references(ctx: Context) -> Iterator[Diagnostic]:
     repo = ctx.repository
     for team in repo.teams.values():
-        if team.manager is not None and team.manager not in repo.people:
+        if team.manager is not None and not ctx.known_person(team.manager):
             yield _unknown(team.path, team.where["manager"], "unknown-person", "person (manager)",
                            team.manager, repo.people)
-        if team.framework is not None and team.framework not in repo.frameworks:
+        if team.framework is not None and team.framework not in repo.frameworks \
+                and team.framework not in ctx.unread.frameworks:
             yield _unknown(team.path, team.where["framework"], "unknown-framework", "framework",
                            team.framework, repo.frameworks)
 
@@ -48,11 +72,13 @@ def rule_team_references(ctx: Context) -> Iterator[Diagnostic]:
 def rule_person_references(ctx: Context) -> Iterator[Diagnostic]:
     repo = ctx.repository
     for person in repo.people.values():
-        if person.team is not None and person.team not in repo.teams:
+        if person.team is not None and person.team not in repo.teams and person.team not in ctx.unread.teams:
             yield _unknown(person.path, person.where["team"], "unknown-team", "team", person.team, repo.teams)
-        if person.role is None:
-            continue
         framework = repo.framework_of(person)
+        # with no framework to judge it by, a role is looked for in every framework: not when one
+        # could not be read, as it may be the one that has it
+        if person.role is None or (framework is None and ctx.unread.frameworks):
+            continue
         if framework is not None and person.role not in framework.roles:
             elsewhere = [f.id for f in repo.frameworks.values() if person.role in f.roles]
             if elsewhere:
@@ -86,7 +112,7 @@ def rule_sessions_have_a_person(ctx: Context) -> Iterator[Diagnostic]:
     repo = ctx.repository
     reported: set[str] = set()
     for record in repo.records:  # sorted: the folder's first file carries the message
-        if record.rep in repo.people or record.rep in reported:
+        if ctx.known_person(record.rep) or record.rep in reported:
             continue
         reported.add(record.rep)
         folder = record.path.rsplit("/", 1)[0]
@@ -101,7 +127,7 @@ def _framework_for(repo: Repository, record: Record) -> Framework | None:
 
 def rule_session_references(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     repo = ctx.repository
-    if record.coach is not None and record.coach not in repo.people:
+    if record.coach is not None and not ctx.known_person(record.coach):
         yield _unknown(record.path, record.at("coach"), "unknown-coach", "coach", record.coach, repo.people)
     framework = _framework_for(repo, record)
     if framework is None:
@@ -237,14 +263,17 @@ RECORD_RULES: tuple[RecordRule, ...] = (
 )
 
 
-def validate(repository: Repository, config: Config, today: date, memo: dict | None = None) -> list[Diagnostic]:
+def validate(repository: Repository, config: Config, today: date, memo: dict | None = None,
+             unread: Unread = Unread()) -> list[Diagnostic]:
     """Every rule's diagnostics. `memo` (kept by serve, and by build in its cache) remembers each
     record's: a record's diagnostics depend on its own file (its content hash) and on the
-    organisation (people, teams, frameworks), the date and the settings, digested once."""
-    context = Context(repository, config, today)
+    organisation (people, teams, frameworks, and which of their files could not be read), the date
+    and the settings, digested once."""
+    context = Context(repository, config, today, unread)
     found = [diagnostic for rule in RULES for diagnostic in rule(context)]
     if memo is not None:
-        organisation = digest(repository.organisation, today.isoformat(), repr(config))
+        organisation = digest(repository.organisation, sorted(unread.frameworks), sorted(unread.teams),
+                              sorted(unread.people), today.isoformat(), repr(config))
         if memo.get("organisation") != organisation:
             memo.clear()
             memo["organisation"] = organisation

@@ -21,10 +21,25 @@ _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Deeper than any record needs; a 500-deep file makes PyYAML's own composer recurse out of stack.
 MAX_DEPTH = 32
-# Python's int() refuses text of more digits (ValueError), wherever a record's number is read
+# Python's int() refuses text of more digits (ValueError); no level, score or count is anywhere near.
+# Such a number stays a scalar's text here: records.py reports it at the value, and reads the rest.
 MAX_INTEGER_DIGITS = 4300
-_LONG_DIGITS = re.compile(r"[0-9]{%d}" % (MAX_INTEGER_DIGITS + 1))
 _INTEGER_TEXT = re.compile(r"[-+]?[0-9]+")
+# YAML's limit on a key written without '? ' (an implicit key); a longer one is a syntax error at its end
+MAX_KEY_CHARACTERS = 1024
+
+
+def number_too_long(digits: int) -> str:
+    return (f"a number of {digits} digits: more than can be read (at most {MAX_INTEGER_DIGITS}); "
+            f"no number here is anywhere near that long")
+
+
+def _overlong_key(text: str, end: int) -> int | None:
+    """Where the plain word ending at `end` starts, when it is longer than a key may be."""
+    start = end
+    while start > 0 and text[start - 1] not in " \t\n,[]{}":
+        start -= 1
+    return start if end - start > MAX_KEY_CHARACTERS else None
 
 
 @dataclass(eq=False)
@@ -83,8 +98,6 @@ def _fast_path_safe(text: str) -> bool:
     Everything else takes the event walk below, which sees and refuses all of those.
     """
     if any(char in text for char in "&*!\ufeff") or any(b in text for b in _UNUSUAL_BREAKS):
-        return False
-    if _LONG_DIGITS.search(text):  # a number too long for int(): the walk refuses it where it is
         return False
     if text.count("[") + text.count("{") > _FAST_MAX_BRACKETS:
         return False
@@ -154,7 +167,9 @@ def compose_events(text: str, path: str, line_offset: int = 0) -> tuple[Node | N
     skew = 1 if text.startswith("\ufeff") and _Parser is not yaml.SafeLoader else 0
 
     def where(mark) -> tuple[int, int]:
-        index = min(max(mark.index + skew, 0), len(text))
+        return at(min(max(mark.index + skew, 0), len(text)))
+
+    def at(index: int) -> tuple[int, int]:
         before = bisect.bisect_left(newlines, index)  # newlines before the mark
         line_start = newlines[before - 1] + 1 if before else 0
         return before + 1 + line_offset, index - line_start + 1
@@ -220,15 +235,6 @@ def compose_events(text: str, path: str, line_offset: int = 0) -> tuple[Node | N
             elif isinstance(event, yaml.ScalarEvent):
                 refuse_anchor_and_tag(event)
                 line, column = where(event.start_mark)
-                if not event.style and len(event.value) > MAX_INTEGER_DIGITS \
-                        and _INTEGER_TEXT.fullmatch(event.value):
-                    # refused like a syntax error, the document unread: whatever would read the number
-                    # (a rating, a score, raters, a scale level) could only fail a second time
-                    digits = len(event.value.lstrip("+-"))
-                    diagnostics.append(error(path, line, column, "number-too-long",
-                                             f"a number of {digits} digits: more than can be read "
-                                             f"(at most {MAX_INTEGER_DIGITS}); no number here is anywhere near that long"))
-                    return None, diagnostics
                 attach(Node("scalar", line, column, event.value, plain=not event.style,
                             end_line=where(event.end_mark)[0]))
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
@@ -249,6 +255,20 @@ def compose_events(text: str, path: str, line_offset: int = 0) -> tuple[Node | N
         mark = exc.problem_mark or exc.context_mark
         line, column = where(mark) if mark is not None else (1 + line_offset, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        end = min(max(mark.index + skew, 0), len(text)) if mark is not None else 0
+        key_start = _overlong_key(text, end) if "':'" in problem or "','" in problem else None
+        if key_start is not None:
+            # the key, not the ':' after it, is the mistake; a number that long is one whatever YAML allows
+            key = text[key_start:end]
+            line, column = at(key_start)
+            if _INTEGER_TEXT.fullmatch(key) and len(key.lstrip("+-")) > MAX_INTEGER_DIGITS:
+                diagnostics.append(error(path, line, column, "number-too-long",
+                                         number_too_long(len(key.lstrip("+-")))))
+            else:
+                diagnostics.append(error(path, line, column, "yaml-syntax",
+                                         f"YAML syntax: a key of {len(key)} characters; YAML allows at most "
+                                         f"{MAX_KEY_CHARACTERS} in a key without '? '"))
+            return None, diagnostics
         hint = ""
         lines = text.split("\n")
         row = line - 1 - line_offset
