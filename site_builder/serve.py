@@ -103,8 +103,10 @@ class LiveSite:
 
     # --- rebuilding ---
 
-    def rebuild(self) -> RebuildResult:
-        """Re-read what changed and make it the site served from now on."""
+    def rebuild(self, superseded: Callable[[], bool] | None = None) -> RebuildResult | None:
+        """Re-read what changed and make it the site served from now on. With `superseded`: None,
+        and nothing published, when the records have errors but files changed again meanwhile
+        (an editor writing a file in place is caught halfway; the next rebuild reads it whole)."""
         started = time.perf_counter()
         options = self.options
         today = resolve_today(options.today)
@@ -120,6 +122,8 @@ class LiveSite:
                 # an editor's swap file or a folder's mtime: nothing the site shows changed, so
                 # the open page must not reload (it would lose its scroll position)
                 return RebuildResult(time.perf_counter() - started, self.errors, self.generation, 0)
+        if checked.errors and superseded is not None and superseded():
+            return None
         self.inputs = inputs
         good = None
         if not checked.errors:
@@ -497,10 +501,12 @@ class Rebuilder:
                 time.sleep(DEBOUNCE_SECONDS - quiet)
             self.pending.clear()
             try:
-                result = self.site.rebuild()
+                result = self.site.rebuild(superseded=self.pending.is_set)
             except Exception as exc:  # noqa: BLE001 - the server keeps serving the last good site
                 result = RebuildResult(0.0, [], self.site.generation)
                 print(f"coachsite: rebuild failed: {exc}", flush=True)
+            if result is None:  # files changed again while it ran: the next round tells
+                continue
             if self.on_rebuild:
                 self.on_rebuild(result)
 

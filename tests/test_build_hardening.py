@@ -479,3 +479,113 @@ def test_a_folder_inside_a_mount_point_builds(tmp_path, mount_point):
         assert build(BuildOptions(root=root, output=inside, today=today)).ok
     assert (inside / MARKER).is_file()
     assert snapshot(inside) == fresh(root, tmp_path, TODAY + timedelta(days=1))
+
+
+# --------------------------------------------------------------------------------------------
+# 6. injection strings in every name and label a page, a chart or the search index shows
+
+INJECTIONS = [
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
+    "</title><script>alert(1)</script>", "</script><script>alert(1)</script>", "<!-- x", "]]><script>x</script>",
+    "<iframe src=//evil.example>", "<meta http-equiv=refresh content=0;url=//evil.example>",
+    "<base href=//evil.example/>", "<style>body{display:none}</style>", "<a href=//evil.example>x</a>",
+    "javascript:alert(1)", "&lt;script&gt;", "&#60;script&#62;", "{{ 7*7 }}", "{% raw %}", "{# c #}", "${7*7}",
+    '"; alert(1); //', "\\u003cscript\\u003e", "$\\alpha$ $_$", "%s%n%x", "\u202egnp.exe", "=HYPERLINK(1)",
+    "<math><mi>x</mi></math>", "<object data=x>", "<form action=//evil.example><input>", "`id`", "\\x1b[31m",
+]
+PAYLOAD = " ".join(INJECTIONS)
+
+
+@pytest.fixture(scope="module")
+def injected_site(tmp_path_factory):
+    from tests.conftest import FRAMEWORK, MINI
+
+    root = tmp_path_factory.mktemp("injected")
+    quoted = _yaml(PAYLOAD)
+    framework = (FRAMEWORK.replace("name: Mini framework", f"name: {quoted}")
+                 .replace("name: Opening", f"name: {_yaml('Opening ' + PAYLOAD)}")
+                 .replace("3: Proficient", f"3: {_yaml('Proficient ' + PAYLOAD)}")
+                 .replace("name: Sales representative", f"name: {_yaml('Rep ' + PAYLOAD)}"))
+    write_tree(root, {
+        **MINI,
+        "coachsite.toml": f"title = {_toml(PAYLOAD)}\n",
+        "frameworks/mini.yaml": framework,
+        "records/teams/north.md": f"---\nname: {_yaml('North ' + PAYLOAD)}\nmanager: bob\nframework: mini\n---\n",
+        "records/people/ana.md": f"---\nname: {_yaml('Ana ' + PAYLOAD)}\nrole: sales-rep\nteam: north\n"
+                                 f"joined: 2024-01-15\n---\n",
+        "records/sessions/ana/2026-09-14-coaching.md": session(f"""
+            date: 2026-09-14
+            kind: coaching
+            coach: bob
+            focus: [opening]
+            ratings: {{opening: 3}}
+            objectives: [{_yaml(PAYLOAD)}]
+            status: approved
+            approved_on: 2026-09-15
+        """),
+        "records/sessions/ana/2026-10-14-self-assessment.md": session("""
+            date: 2026-10-14
+            kind: self-assessment
+            ratings: {opening: 3, closing: 2}
+            status: approved
+            approved_on: 2026-10-15
+        """),
+    })
+    site = root / "site"
+    result = build(BuildOptions(root=root, output=site, today=TODAY))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    return snapshot(site)
+
+
+def _yaml(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+def _toml(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # and a TOML basic string, for these characters
+
+
+def test_injection_strings_in_names_stay_text_in_every_page(injected_site):
+    import html as html_module
+
+    from tests.test_build import ParsedPage
+
+    shown = 0
+    for name, data in injected_site.items():
+        if not name.endswith(".html"):
+            continue
+        page = ParsedPage()
+        page.feed(data.decode("utf-8"))
+        page.close()
+        tags = {tag for tag, _ in page.tags}
+        assert not tags & {"iframe", "object", "embed", "math", "base", "style", "svg"}, (name, tags)
+        assert [dict(a)["http-equiv"] for t, a in page.tags if t == "meta" and "http-equiv" in dict(a)] == [
+            "Content-Security-Policy"], name  # no refresh to elsewhere
+        assert not [key for _, attrs in page.tags for key, _ in attrs if key.lower().startswith("on")], name
+        scripts = [dict(attrs).get("src", "") for tag, attrs in page.tags if tag == "script"]
+        assert all(src.endswith(("assets/search-index.js", "assets/search.js")) for src in scripts), (name, scripts)
+        assert not page.script_bodies, name
+        assert not [dict(a) for t, a in page.tags if t == "form" and dict(a).get("action")], name
+        assert not [value for _, attrs in page.tags for key, value in attrs
+                    if key in ("href", "src") and value and ("evil.example" in value or value.startswith("javascript"))]
+        shown += PAYLOAD in html_module.unescape(data.decode("utf-8"))
+    assert shown >= 3  # the names are on the pages, as text
+
+
+def test_injection_strings_in_names_stay_text_in_charts_and_the_search_index(injected_site):
+    import xml.etree.ElementTree as ElementTree
+
+    charts = {name: data for name, data in injected_site.items() if name.endswith(".svg")}
+    assert charts
+    for name, data in charts.items():
+        tree = ElementTree.fromstring(data)  # well-formed: every name was escaped
+        elements = {element.tag.rsplit("}", 1)[-1] for element in tree.iter()}
+        assert not elements & {"script", "foreignObject", "iframe", "a"}, (name, elements)
+        assert not [key for element in tree.iter() for key in element.attrib if key.lower().startswith("on")]
+    assert any("$\\alpha$ $_$" in "".join(tree.itertext()) for tree in map(ElementTree.fromstring, charts.values()))
+    index = injected_site["assets/search-index.js"].decode("utf-8")
+    assert "<" not in index and "{{ 7*7 }}" in index  # no record text can close or open an element

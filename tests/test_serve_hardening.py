@@ -247,3 +247,29 @@ def test_two_hundred_concurrent_connections_are_all_served(tmp_path):
         if servers:
             servers[0].shutdown()
         serving_thread.join(TIMEOUT)
+
+
+# --- a file caught halfway through an in-place save ----------------------------------------------
+
+
+def test_errors_found_while_files_change_again_are_not_published(tmp_path):
+    """An editor that writes a record in place (truncate, then write) can be read halfway: an empty
+    record is an error for a moment. When more file events came in during that rebuild, its errors
+    are not shown (no overlay flashes); the next rebuild reads the file whole."""
+    from site_builder.serve import LiveSite
+
+    write_tree(tmp_path, MINI)
+    site = LiveSite(BuildOptions(root=tmp_path, output=tmp_path / "_site", today=TODAY))
+    first = site.rebuild()
+    assert first is not None and not first.errors
+    record = tmp_path / "records/people/ana.md"
+    whole = record.read_text(encoding="utf-8")
+    record.write_text("", encoding="utf-8")  # caught between the truncation and the write
+
+    assert site.rebuild(superseded=lambda: True) is None
+    assert site.errors == [] and site.generation == first.generation  # nothing published
+
+    halfway = site.rebuild(superseded=lambda: False)  # no event since: the file really is empty
+    assert halfway is not None and [d.code for d in halfway.errors] == ["no-front-matter"]
+    record.write_text(whole + "More.\n", encoding="utf-8")
+    assert not site.rebuild(superseded=lambda: False).errors
