@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import pickle
+import re
 import secrets
 import sys
 import tempfile
@@ -68,7 +69,8 @@ def cache_folder(root: Path, explicit: Path | None = None) -> Path:
     if explicit is not None:
         return Path(os.path.abspath(explicit))
     real = os.path.realpath(root)
-    name = f"{Path(real).name[:40]}-{hashlib.sha256(real.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    readable = re.sub(r"[^A-Za-z0-9._-]", "_", Path(real).name)[:40].lstrip(".")  # only to help a person find it
+    name = f"{readable}-{hashlib.sha256(real.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
     return user_cache_home() / "repos" / name
 
 
@@ -152,7 +154,7 @@ class Store:
     def usable(self) -> bool:
         return self.folder is not None and self.key is not None
 
-    def _mac(self, name: str, identity: bytes, payload: bytes) -> bytes:
+    def _mac(self, name: str, identity: bytes, payload: bytes | memoryview) -> bytes:
         mac = hmac.new(self.key, digestmod=hashlib.sha256)
         for part in (name.encode("utf-8"), identity, payload):
             mac.update(len(part).to_bytes(8, "big"))
@@ -176,7 +178,8 @@ class Store:
             return None
         if data[len(MAGIC):head] != identity + b"\n":
             return None  # written by another version of coachsite: not a failure, a new start
-        mac, payload = data[head:head + 32], data[head + 32:]
+        view = memoryview(data)  # no copy of a shard of tens of megabytes
+        mac, payload = view[head:head + 32], view[head + 32:]
         if not hmac.compare_digest(mac, self._mac(name, identity, payload)):
             self.notes.append(f"build cache: {self.folder / name} failed its check and was ignored "
                               f"(damaged, or not written by you); its part of the site is built afresh")

@@ -23,15 +23,8 @@ from site_builder.check import check, parse_date, resolve_today
 from site_builder.cli import main
 from site_builder.diagnostics import Diagnostic, escape_control, format_github, format_json
 from tests.conftest import FRAMEWORK, MINI, REPO, TODAY, codes, copy_sample, session, write_tree
+from tests.test_check_rules import GOOD, S  # a clean coaching session about ana, and its path
 
-S = "records/sessions/ana/2025-03-02-call.md"
-GOOD = """\
-date: 2025-03-02
-kind: coaching
-coach: bob
-focus: [opening]
-ratings: {opening: 3}
-"""
 HUGE = "9" * 5000
 # what no line of text output may hold: C0 but tab, DEL, C1, line and paragraph separators, bidi controls
 UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
