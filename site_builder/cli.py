@@ -221,8 +221,11 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(escape_control(template_problem(exc)), err=True)
         click.echo(f"coachsite: not built: a template cannot be rendered ({_previous_site(options.output)})", err=True)
         sys.exit(1)
-    for note in result.notes:
+    shown = result.notes if len(result.notes) <= NOTES_SHOWN else result.notes[:NOTES_SHOWN - 1]
+    for note in shown:
         click.echo(f"coachsite: note: {note}", err=True)
+    if len(shown) < len(result.notes):  # a damaged disk or an old cache folder: not a screenful
+        click.echo(f"coachsite: note: … and {len(result.notes) - len(shown)} more like these", err=True)
     if not result.ok:
         print_diagnostics(result.checked)
         click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
@@ -241,6 +244,9 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
     _finish()
+
+
+NOTES_SHOWN = 4
 
 
 def _previous_site(output: Path) -> str:

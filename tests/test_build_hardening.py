@@ -589,3 +589,24 @@ def test_injection_strings_in_names_stay_text_in_charts_and_the_search_index(inj
     assert any("$\\alpha$ $_$" in "".join(tree.itertext()) for tree in map(ElementTree.fromstring, charts.values()))
     index = injected_site["assets/search-index.js"].decode("utf-8")
     assert "<" not in index and "{{ 7*7 }}" in index  # no record text can close or open an element
+
+
+def test_the_program_says_in_a_few_lines_that_cache_files_were_ignored(tmp_path):
+    root = mini_repo(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    args = ("build", str(root), "-o", str(tmp_path / "site"), "--today", TODAY_ARG, "--cache-dir", str(cache))
+    assert program(*args).wait(TIMEOUT) == 0
+    for number in range(9):
+        write_tree(cache, {f"files/{number:016x}.pickle": b"junk"})
+    (root / "records/people/ana.md").write_text(
+        (root / "records/people/ana.md").read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+
+    run = program(*args)
+    out, err = run.communicate(timeout=TIMEOUT)
+
+    assert run.returncode == 0 and out == b""
+    lines = err.decode().splitlines()
+    assert [line.split(":")[1] for line in lines[:4]] == [" note"] * 4, lines
+    assert all("is not a coachsite cache file" in line for line in lines[:3])
+    assert lines[3] == "coachsite: note: … and 6 more like these" and lines[4].startswith("built "), lines
+    assert len(lines) == 5
