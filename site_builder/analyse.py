@@ -14,8 +14,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
 
-from site_builder.cache import digest
 from site_builder.config import Config
+from site_builder.digests import digest
 from site_builder.model import COACHED_KINDS, Person, Record, Repository, named_tuple_reduce
 
 STREAMS = ("observed", "self", "360", "customer", "knowledge")

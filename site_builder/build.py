@@ -20,12 +20,13 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused, digest,
+from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused,
                                 load_cache, make_folder, save_header, save_state, site_identity)
 from site_builder.charts import draw_all
 from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
+from site_builder.digests import digest
 from site_builder.export import ratings_csv, summary_json
 from site_builder.load import discover, stamp
 from site_builder.markdown import heading_offset, render_markdown

@@ -488,8 +488,3 @@ def save_state(output: Path, cache: BuildCache) -> None:
 def save_header(output: Path, cache: BuildCache) -> None:
     """The fingerprint and the output folder's identity: what says the cache describes the site."""
     cache.store.write(header_name(output), (cache.fingerprint, cache.site, cache.pages_count))
-
-
-def digest(*parts: object) -> str:
-    """A short stable hash of plain values (strings, numbers, tuples of them)."""
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:24]

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import NamedTuple
 
-from site_builder.cache import digest
+from site_builder.digests import digest
 
 KINDS = ("coaching", "observed-call", "self-assessment", "manager-assessment",
          "review-360", "customer-survey", "knowledge-test")

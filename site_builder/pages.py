@@ -15,28 +15,14 @@ from datetime import date
 from functools import partial
 
 from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
-from site_builder.cache import digest
 from site_builder.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
 from site_builder.config import Config
+from site_builder.digests import digest
 from site_builder.model import Framework, Record, Repository
 from site_builder.scope import Scope
+from site_builder.words import (INVOLVEMENT_LABELS, KIND_LABELS, STATUS_LABELS, STREAM_LABELS, TREND_SYMBOLS,
+                                 TREND_WORDS, signed)
 
-KIND_LABELS = {
-    "coaching": "Coaching session",
-    "observed-call": "Observed call",
-    "self-assessment": "Self-assessment",
-    "manager-assessment": "Manager assessment",
-    "review-360": "360 review",
-    "customer-survey": "Customer survey",
-    "knowledge-test": "Knowledge test",
-}
-STREAM_LABELS = {"observed": "Observed", "self": "Self", "360": "360", "customer": "Customer",
-                 "competitor": "Competitor", "knowledge": "Knowledge %"}
-TREND_SYMBOLS = {"improving": "↑", "declining": "↓", "steady": "→", "insufficient": ""}
-TREND_WORDS = {"improving": "improving", "declining": "declining", "steady": "steady",
-               "insufficient": "too few data"}
-STATUS_LABELS = {"draft": "Draft", "shared": "Awaiting approval", "approved": "Approved", "disputed": "Disputed"}
-INVOLVEMENT_LABELS = {"observe": "Coach observed", "assist": "Coach assisted", "lead": "Coach led (modelling)"}
 RECENT_SESSIONS_ON_HOME = 15
 HOME_LIST_LIMIT = 25  # rows per list on the home page; a team page lists all of its team's
 
@@ -77,12 +63,6 @@ def rel(from_page: str, to_path: str) -> str:
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
         common += 1
     return "../" * (len(here) - common) + "/".join(there[common:])
-
-
-def signed(value: int | None) -> str:
-    if value is None:
-        return "–"
-    return f"+{value}" if value > 0 else ("±0" if value == 0 else str(value))
 
 
 def gap_class(gap: int | None) -> str:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
-from site_builder.cache import digest
 from site_builder.config import Config
 from site_builder.diagnostics import Diagnostic, error, warning
+from site_builder.digests import digest
 from site_builder.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
                                 Repository)
 from site_builder.records import did_you_mean, use_a_level
