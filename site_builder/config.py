@@ -12,8 +12,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
-from site_builder.diagnostics import Diagnostic, error
-from site_builder.records import did_you_mean
+from site_builder.diagnostics import Diagnostic, did_you_mean, error
 
 CONFIG_FILE = "coachsite.toml"
 

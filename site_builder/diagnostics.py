@@ -5,6 +5,7 @@ Every stage returns these instead of raising; only the CLI prints them.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -40,6 +41,17 @@ def error(path: str, line: int, column: int, code: str, message: str) -> Diagnos
 
 def warning(path: str, line: int, column: int, code: str, message: str) -> Diagnostic:
     return Diagnostic(path, line, column, WARNING, code, message)
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """The hint ending a message about a misspelt name: "; did you mean 'closing'?", or ""."""
+    match = closest(word, choices)
+    return f"; did you mean '{match}'?" if match else ""
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from site_builder.check import Checked, check
+from site_builder.diagnostics import did_you_mean
 from site_builder.load import parse_file
 from site_builder.model import COACH_REQUIRED, COACHED_KINDS, KINDS, Framework, Person, Role
-from site_builder.records import did_you_mean, model_file, valid_id
+from site_builder.records import model_file, valid_id
 
 SESSIONS = "records/sessions"
 PEOPLE = "records/people"

@@ -6,14 +6,13 @@ keys, ids and file names); rules that need several files (references, the method
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from datetime import date
 from typing import Callable, Iterable
 
 from site_builder.approval import digest_of
-from site_builder.diagnostics import Diagnostic, error, warning
+from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.load import SourceFile
 from site_builder.markdown_scan import star_headings
 from site_builder.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
@@ -59,16 +58,6 @@ SESSION_KEYS: dict[str, tuple[str, ...]] = {
     "dispute": ALL_KINDS,
     "digest": ALL_KINDS,
 }
-
-
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    match = closest(word, choices)
-    return f"; did you mean '{match}'?" if match else ""
 
 
 def use_a_level(scale: dict[int, str]) -> str:
