@@ -159,7 +159,7 @@ class Record:
     where: dict[str, Where]
     content_hash: str = ""  # sha256 of the file as read: a page showing it changes when it does
     star: tuple[str, ...] = ()  # which STAR headings the notes have (observed calls)
-    # whether `digest` still matches the content (approval.approval_digest); None without a digest
+    # whether `digest` still matches the content (record_digest.approval_digest); None without a digest
     digest_matches: bool | None = None
 
     @property

@@ -11,12 +11,12 @@ import re
 from datetime import date
 from typing import Callable, Iterable
 
-from site_builder.approval import digest_of
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.load import SourceFile
 from site_builder.markdown_scan import star_headings
 from site_builder.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
                                 Framework, Level, Person, Record, Ref, Repository, Role, Team)
+from site_builder.record_digest import digest_of
 from site_builder.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

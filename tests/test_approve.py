@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.approval import ApprovalError, approval_digest, approve
+from site_builder.approval import ApprovalError, approve
 from site_builder.check import check
+from site_builder.record_digest import approval_digest
 from tests.conftest import MINI, REPO, TODAY, codes, session, write_tree
 
 ANA = "records/sessions/ana/2026-03-02-coaching.md"
