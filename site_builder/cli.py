@@ -216,7 +216,7 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(f"coachsite: not built: {exc.strerror or exc}{where}; {_previous_site(options.output)}", err=True)
         sys.exit(1)
     except TemplateError as exc:
-        from site_builder.serve import template_problem
+        from site_builder.render import template_problem
 
         click.echo(escape_control(template_problem(exc)), err=True)
         click.echo(f"coachsite: not built: a template cannot be rendered ({_previous_site(options.output)})", err=True)

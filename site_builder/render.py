@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError,
+                    select_autoescape)
 from jinja2.bccache import Bucket
 
 from site_builder.cache import Store
@@ -27,6 +28,13 @@ def default_templates() -> Path:
     if (checkout / "base.html").is_file():
         return checkout
     return Path(__file__).resolve().parent / "templates"
+
+
+def template_problem(exc: TemplateError) -> str:
+    """`file:line: error: message [template]` of a template error, for the terminal and the error page."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    line = getattr(exc, "lineno", None)
+    return f"{name}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
 
 
 class TemplateCache(BytecodeCache):

@@ -39,7 +39,7 @@ from site_builder.pages import (Gatherer, SiteModel, competency_url, framework_u
                                 session_url, team_url)
 from site_builder.pipeline import Prepared, prepare
 from site_builder.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, default_templates, environment, \
-    render_page, search_index_script
+    render_page, search_index_script, template_problem
 
 LIVE_PREFIX = "/__coachsite/"
 DEBOUNCE_SECONDS = 0.05  # one save is a burst of events (temp file, rename, chmod): wait for quiet
@@ -275,13 +275,6 @@ def _routes(prepared: Prepared) -> dict[str, tuple[str, tuple]]:
             following = records[index + 1] if index + 1 < len(records) else None
             routes[session_url(record)] = ("session", (record, previous, following))
     return routes
-
-
-def template_problem(exc: TemplateError) -> str:
-    """`file:line: message` of a template error, for the terminal and the error page."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
-    line = getattr(exc, "lineno", None)
-    return f"{name}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
 
 
 def _error_page(title: str, heading: str, problem: str) -> bytes:
