@@ -23,7 +23,8 @@ from site_builder.check import Checked, check, resolve_today
 from site_builder.diagnostics import Diagnostic, escape_control, json_safe
 from site_builder.model import Record
 from site_builder.pipeline import prepare
-from site_builder.report import signed, table
+from site_builder.report import table
+from site_builder.words import TREND_WORDS, plural, signed
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 RECORD_TREES = ("frameworks", "records", "coachsite.toml")  # all that check reads
@@ -435,15 +436,10 @@ def diff(root: Path, base: str, head: str | None = "HEAD", today: date | None = 
 # --- presenting a diff ----------------------------------------------------------------------------
 
 STREAM_UNITS = {"knowledge": "%"}
-TREND_WORDS = {"insufficient": "too few"}  # words, not report.py's arrows: "→ steady → ↑ improving" misreads
 
 
 def _value(value: int | None, stream: str = "observed") -> str:
     return "–" if value is None else f"{value}{STREAM_UNITS.get(stream, '')}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def summary_counts(report: DiffReport) -> dict[str, int]:
@@ -461,11 +457,11 @@ def summary_line(report: DiffReport) -> str:
     counts = summary_counts(report)
     if report.empty:
         return "no change to the records"
-    return (f"{_plural(counts['records_added'], 'record')} added, {counts['records_changed']} changed, "
-            f"{counts['records_removed']} removed · {_plural(counts['ratings_changed'], 'rating')} changed · "
-            f"{_plural(counts['levels_changed'], 'level')} changed · "
-            f"{_plural(counts['errors_introduced'], 'error')} and "
-            f"{_plural(counts['warnings_introduced'], 'warning')} introduced, {counts['diagnostics_fixed']} fixed")
+    return (f"{plural(counts['records_added'], 'record')} added, {counts['records_changed']} changed, "
+            f"{counts['records_removed']} removed · {plural(counts['ratings_changed'], 'rating')} changed · "
+            f"{plural(counts['levels_changed'], 'level')} changed · "
+            f"{plural(counts['errors_introduced'], 'error')} and "
+            f"{plural(counts['warnings_introduced'], 'warning')} introduced, {counts['diagnostics_fixed']} fixed")
 
 
 def _record_detail(change: FileChange) -> str:
@@ -499,6 +495,7 @@ def _shown_value(value) -> str:
 
 
 def _trend(value) -> str:
+    # words, not the report's arrows: "→ steady → ↑ improving" misreads
     return "–" if value is None else TREND_WORDS.get(value, value)
 
 
@@ -603,7 +600,7 @@ def _markdown_head(report: DiffReport) -> list[str]:
     lines = [MARKER, f"## Records review: {code(report.base.describe(), False)} → "
                      f"{code(report.head.describe(), False)}", ""]
     if counts["errors_introduced"]:
-        lines += [f"> ⚠ **This change introduces {_plural(counts['errors_introduced'], 'error')}.** "
+        lines += [f"> ⚠ **This change introduces {plural(counts['errors_introduced'], 'error')}.** "
                   f"Records with errors are left out of the analysis and the site is not built until "
                   f"they are fixed.", ""]
     lines += [summary_line(report) + f" (build date {report.today})", ""]
@@ -618,31 +615,31 @@ def _markdown_full(report: DiffReport) -> list[str]:
         lines += [(f"### {words(name, False)} · " if name else "### ") + code(rep, False), ""]
         if records:
             rows = [[code(f.path), f.change, words(_record_detail(f))] for f in records]
-            lines += _markdown_table(["record", "change", "what"], rows, f"{_plural(len(rows), 'record')}") + [""]
+            lines += _markdown_table(["record", "change", "what"], rows, f"{plural(len(rows), 'record')}") + [""]
         if ratings:
             rows = [[code(r.competency), r.stream, _value(r.before, r.stream), _value(r.after, r.stream),
                      code(r.path)] for r in ratings]
             lines += ["**Ratings**", ""]
             lines += _markdown_table(["competency", "stream", "before", "after", "record"], rows,
-                                     f"{_plural(len(rows), 'rating')} changed") + [""]
+                                     f"{plural(len(rows), 'rating')} changed") + [""]
         if levels:
             rows = [[code(l.competency), _arrow(l.current, _shown_value), _arrow(l.trend, _trend),
                      _arrow(l.gap, signed), _shown_value(l.expected)] for l in levels]
             lines += ["**Current level, trend and gap**", ""]
             lines += _markdown_table(["competency", "current", "trend", "gap", "expected"], rows,
-                                     f"{_plural(len(rows), 'competency')} changed") + [""]
+                                     f"{plural(len(rows), 'competency', 'competencies')} changed") + [""]
     if report.other_files:
         rows = [[code(f.path), f.change] for f in report.other_files]
         lines += ["### Other files", ""] + _markdown_table(["file", "change"], rows,
-                                                           _plural(len(rows), "file")) + [""]
+                                                           plural(len(rows), "file")) + [""]
     if report.introduced:
         lines += ["### Problems introduced", ""]
         lines += _markdown_table(["", "where", "problem", "code"], _diagnostic_rows(report.introduced, True),
-                                 _plural(len(report.introduced), "problem")) + [""]
+                                 plural(len(report.introduced), "problem")) + [""]
     if report.fixed:
         lines += ["### Problems fixed", ""]
         lines += _markdown_table(["", "where", "problem", "code"], _diagnostic_rows(report.fixed, False),
-                                 _plural(len(report.fixed), "problem")) + [""]
+                                 plural(len(report.fixed), "problem")) + [""]
     return lines
 
 
@@ -659,15 +656,15 @@ def _markdown_compact(report: DiffReport, rows_shown: int = 200) -> list[str]:
                      str(len(ratings)), str(len(levels))])
     shown = rows[:rows_shown]
     lines += _markdown_table(["rep", "added", "changed", "removed", "ratings changed", "levels changed"], shown,
-                             _plural(len(rows), "rep"))
+                             plural(len(rows), "rep"))
     if len(rows) > rows_shown:
-        lines.append(f"\n…and {len(rows) - rows_shown} more reps.")
+        lines.append(f"\n…and {plural(len(rows) - rows_shown, 'more rep')}.")
     lines.append("")
     if report.introduced:
         problems = _diagnostic_rows(report.introduced[:rows_shown], True)
         lines += ["### Problems introduced", ""]
         lines += _markdown_table(["", "where", "problem", "code"], problems,
-                                 _plural(len(report.introduced), "problem"))
+                                 plural(len(report.introduced), "problem"))
         if len(report.introduced) > rows_shown:
             lines.append(f"\n…and {len(report.introduced) - rows_shown} more: run `coachsite check`.")
         lines.append("")

@@ -15,6 +15,7 @@ from jinja2.bccache import Bucket
 
 from site_builder.cache import Store
 from site_builder.pages import Page
+from site_builder.words import FILTERS
 
 ASSETS = ("style.css", "search.js")
 # Pages load nothing from outside: only this site's own stylesheet, scripts and chart images.
@@ -72,6 +73,7 @@ def environment(user_templates: Path | None = None, store: Store | None = None) 
         keep_trailing_newline=True,
     )
     env.globals["csp"] = CONTENT_SECURITY_POLICY
+    env.filters.update(FILTERS)  # the one place templates get their words from site_builder.words
     return env
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from site_builder.analyse import Analysis, RepAnalysis, TeamAnalysis
 from site_builder.diagnostics import escape_control
-
-TREND_ARROWS = {"improving": "↑ improving", "declining": "↓ declining", "steady": "→ steady",
-                "insufficient": "· too few"}
+from site_builder.words import plural, signed, trend_label
 
 
 def _cell(value) -> str:
@@ -15,12 +13,6 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def signed(value: int | None) -> str:
-    if value is None:
-        return "–"
-    return f"+{value}" if value > 0 else str(value)
 
 
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -32,12 +24,12 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def rep_lines(rep: RepAnalysis, recent_days: int = 90) -> list[str]:
-    since = (f"{rep.days_since_last_session} days since the last session"
+    since = (f"{plural(rep.days_since_last_session, 'day')} since the last session"
              if rep.days_since_last_session is not None else "never coached")
     lines = [f"{rep.name or rep.id} ({rep.id}) · {rep.role} · team {rep.team} · {rep.stage or '?'} · {since}"
              + ("  OVERDUE" if rep.overdue else "")]
     rows = [[c, _cell(s.current), "yes" if s.established else ("no" if s.established is False else "–"),
-             TREND_ARROWS[s.trend], _cell(s.expected), signed(s.gap), signed(s.self_gap),
+             trend_label(s.trend), _cell(s.expected), signed(s.gap), signed(s.self_gap),
              _cell(s.last_observed)] for c, s in rep.competencies.items()]
     lines += ["  " + l for l in table(["competency", "current", "established", "trend", "expected", "gap",
                                         "self gap", "last observed"], rows)]
@@ -48,8 +40,8 @@ def rep_lines(rep: RepAnalysis, recent_days: int = 90) -> list[str]:
             gaps = ", ".join(f"{c} {signed(g) if g is not None else 'not observed'}"
                              for c, g in readiness.gaps.items())
             lines.append(f"  not yet ready for {role}: {len(readiness.met)} met; gaps: {gaps}")
-    lines.append(f"  cadence: {rep.sessions_recent} sessions in the last {recent_days} days; focus: "
-                 f"{', '.join(rep.focus_recent) or 'none'}")
+    lines.append(f"  cadence: {plural(rep.sessions_recent, 'session')} in the last {plural(recent_days, 'day')}; "
+                 f"focus: {', '.join(rep.focus_recent) or 'none'}")
     if rep.open_objectives:
         lines.append("  open objectives (" + (rep.objectives_from or "") + "):")
         lines += [f"    - {o}" for o in rep.open_objectives]
@@ -64,12 +56,12 @@ def rep_lines(rep: RepAnalysis, recent_days: int = 90) -> list[str]:
 
 def team_lines(team: TeamAnalysis) -> list[str]:
     lines = [f"Team {team.name or team.id} ({team.id}) · manager {team.manager} · "
-             f"{len(team.reps)} rep{'' if len(team.reps) == 1 else 's'}"]
+             f"{plural(len(team.reps), 'rep')}"]
     levels = sorted({level for dist in team.distribution.values() for level in dist})
     rows = [[c] + [str(dist.get(level, "")) for level in levels] for c, dist in team.distribution.items()]
     lines += ["  " + l for l in table(["reps at level"] + [str(level) for level in levels], rows)]
-    lines.append(f"  below expected: {len(team.below_expected)} rep-competencies; overdue: "
-                 f"{', '.join(team.overdue) or 'none'}")
+    lines.append(f"  below expected: {plural(len(team.below_expected), 'rep-competency', 'rep-competencies')}; "
+                 f"overdue: {', '.join(team.overdue) or 'none'}")
     lines.append(f"  awaiting approval: {len(team.awaiting_approval)}; disputed: {len(team.disputed)}")
     return lines
 

@@ -232,7 +232,7 @@ def test_a_clean_pull_request_is_checked_and_summarised(tmp_path, runner):
     comment = (repo / "coachsite-diff.md").read_text(encoding="utf-8")
     assert comment.startswith(MARKER + "\n## Records review: `origin/main (")
     assert f"| `gaining-commitment` | observed | 4 | 3 | `{RIVERSIDE}` |" in comment
-    assert "| `gaining-commitment` | 4 → 3 | improving → steady | +1 → 0 | 3 |" in comment
+    assert "| `gaining-commitment` | 4 → 3 | improving → steady | +1 → ±0 | 3 |" in comment
     assert "⚠" not in comment and "Problems introduced" not in comment
     assert git(repo, "rev-parse", "HEAD") == head  # the workflow's commands leave the checkout as it was
 
