@@ -16,6 +16,7 @@ from jinja2 import TemplateError
 from site_builder import __version__
 from site_builder.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
 from site_builder.diagnostics import escape_control, escape_lines, format_github, format_json
+from site_builder.words import plural
 
 
 def _today(ctx, param, value: str | None) -> date:
@@ -99,7 +100,6 @@ def print_diagnostics(checked: Checked, output_format: str = "text", stream=None
 
 def summary_line(checked: Checked) -> str:
     errors, warnings = len(checked.errors), len(checked.warnings)
-    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
     return (f"checked {plural(checked.files_read, 'file')}: {plural(errors, 'error')}, "
             f"{plural(warnings, 'warning')}")
 
@@ -156,7 +156,7 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
     checked = check(root, today)
     prepared = _prepare_or_exit(checked, rep, team, drafts)
     if prepared.left_out:
-        click.echo(f"coachsite: {len(prepared.left_out)} record(s) with errors left out of the analysis "
+        click.echo(f"coachsite: {plural(len(prepared.left_out), 'record')} with errors left out of the analysis "
                    f"(run `coachsite check` to see why): {escape_control(', '.join(prepared.left_out))}",
                    err=True)
     if as_json or as_csv:  # UTF-8 whatever the terminal's encoding: the very bytes the site publishes
@@ -228,19 +228,20 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(f"coachsite: note: … and {len(result.notes) - len(shown)} more like these", err=True)
     if not result.ok:
         print_diagnostics(result.checked)
-        click.echo(f"coachsite: not built: {len(result.checked.errors)} error(s) in the records; "
+        click.echo(f"coachsite: not built: {plural(len(result.checked.errors), 'error')} in the records; "
                    f"fix them and build again ({_previous_site(options.output)})", err=True)
         sys.exit(1)
     if timings:
         click.echo("stages: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in result.timings.items()),
                    err=True)
     if result.unchanged:
-        click.echo(f"nothing changed since the last build ({result.pages} pages) "
+        click.echo(f"nothing changed since the last build ({plural(result.pages, 'page')}) "
                    f"in {result.seconds:.2f} s → {options.output}", err=True)
         _finish()
         return
     stats = result.written
-    click.echo(f"built {result.pages} pages ({result.pages_rendered} rendered, {stats.written} files written, "
+    click.echo(f"built {plural(result.pages, 'page')} ({result.pages_rendered} rendered, "
+               f"{plural(stats.written, 'file')} written, "
                f"{stats.unchanged} unchanged), charts: {result.charts_drawn} drawn, {result.charts_reused} reused, "
                f"in {result.seconds:.2f} s → {options.output}", err=True)
     _finish()
@@ -271,7 +272,8 @@ def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
         counts = generate(directory, reps, seed=seed, today=today)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"wrote {counts['files']} files ({counts['sessions']} session records, {counts['reps']} reps, {counts['teams']} teams) to {directory}", err=True)
+    click.echo(f"wrote {plural(counts['files'], 'file')} ({plural(counts['sessions'], 'session record')}, "
+               f"{plural(counts['reps'], 'rep')}, {plural(counts['teams'], 'team')}) to {directory}", err=True)
 
 
 # Commands of the authoring loop. Each block below is owned by one module; keep them apart.
@@ -382,7 +384,7 @@ def schema_command(root: Path, output: Path | None, record: str, framework: str 
     except SchemaError as exc:
         raise click.UsageError(str(exc)) from None
     if checked.errors:
-        click.echo(f"coachsite: {len(checked.errors)} error(s) in the records; the schema uses what could "
+        click.echo(f"coachsite: {plural(len(checked.errors), 'error')} in the records; the schema uses what could "
                    f"be read (run `coachsite check`)", err=True)
     if output is None:
         sys.stdout.write(text)
@@ -476,11 +478,13 @@ def serve_command(root: Path, port: int, rep: str | None, team: str | None, draf
 
     def on_rebuild(result) -> None:
         if result.errors:
-            click.echo(f"{len(result.errors)} error(s); the browser shows them over the last good site:", err=True)
+            click.echo(f"{plural(len(result.errors), 'error')}; the browser shows them over the last good site:",
+                       err=True)
             for diagnostic in result.errors[:20]:
                 click.echo(f"  {diagnostic}", err=True)
         else:
-            click.echo(f"rebuilt in {result.seconds * 1000:.0f} ms ({result.changed_files} file(s) changed)", err=True)
+            click.echo(f"rebuilt in {result.seconds * 1000:.0f} ms ({plural(result.changed_files, 'file')} changed)",
+                       err=True)
 
     try:
         serve(options, port=port, ready=ready, on_rebuild=on_rebuild)

@@ -499,6 +499,6 @@ def test_build_program_refuses_records_with_an_error(sample_copy, tmp_path):
 
     assert result.returncode == 1, (result.stdout.decode(), result.stderr.decode())
     assert broken in result.stdout.decode()
-    assert re.search(r"coachsite: not built: \d+ error\(s\) in the records", result.stderr.decode())
+    assert re.search(r"coachsite: not built: \d+ errors? in the records", result.stderr.decode())
     assert b"Traceback" not in result.stderr
     assert not output.exists()

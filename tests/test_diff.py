@@ -313,7 +313,7 @@ def test_markdown_comment_structure(pull_request):
                                                   (OCTOBER, "added"), (NOTES, "removed")]]
     assert ratings[1] == ["`closing`", "observed", "3", "2", f"`{MAY}`"]
     assert ["`closing`", "4 → 2", "improving → steady", "+1 → -1", "3"] in levels
-    assert ["`opening`", "4 → 3", "improving", "+1 → 0", "3"] in levels  # unchanged: shown, no arrow
+    assert ["`opening`", "4 → 3", "improving", "+1 → ±0", "3"] in levels  # unchanged: shown, no arrow
     assert introduced[1][0] == "⚠ error" and introduced[1][1] == f"`{OCTOBER}:4:8`"
     assert introduced[1][3] == "`unknown-coach`"
     assert fixed[1][0] == "warning"
