@@ -90,9 +90,6 @@ def resolve_today(option: str | date | None = None) -> date:
     return source_date_epoch() or date.today()
 
 
-FileResult = tuple[tuple[int, ...], object, list[Diagnostic]]  # (stamp, model object or None, problems)
-
-
 def check(root: Path, today: date | None = None, file_cache=None, discovered=None,
           validate_memo: dict | None = None) -> Checked:
     """Read and validate the records repository at root. Never raises on user data.

@@ -331,15 +331,3 @@ def stamp(root: Path, path: str) -> tuple[int, ...]:
     except OSError:
         return (-1,)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
-def read_tree(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Discover and parse every file under root."""
-    found, diagnostics = discover(root)
-    files: list[SourceFile] = []
-    for item in found:
-        source, problems = read_one(root, item)
-        diagnostics += problems
-        if source is not None:
-            files.append(source)
-    return files, diagnostics

@@ -213,6 +213,3 @@ class Repository:
         if person is None or person.team not in self.teams:
             return None
         return self.frameworks.get(self.teams[person.team].framework or "")
-
-    def records_of(self, rep: str) -> tuple[Record, ...]:
-        return tuple(r for r in self.records if r.rep == rep)
