@@ -7,6 +7,7 @@ can only ever appear as text; record text is never used as a template.
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
 from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError,
@@ -33,9 +34,14 @@ def default_templates() -> Path:
 
 def template_problem(exc: TemplateError) -> str:
     """`file:line: error: message [template]` of a template error, for the terminal and the error page."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     line = getattr(exc, "lineno", None)
-    return f"{name}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
+    if name is None:  # an error while rendering (an undefined name): Jinja's traceback has the template's line
+        frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+                  if frame.filename.endswith((".html", ".xml", ".txt", ".svg"))]
+        if frames:
+            name, line = frames[-1].filename, frames[-1].lineno
+    return f"{name or 'template'}{f':{line}' if line else ''}: error: {exc.message or exc} [template]"
 
 
 class TemplateCache(BytecodeCache):

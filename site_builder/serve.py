@@ -279,8 +279,11 @@ def _routes(prepared: Prepared) -> dict[str, tuple[str, tuple]]:
 
 def _error_page(title: str, heading: str, problem: str) -> bytes:
     """A page saying why the page asked for is not there (escaped: the problem may quote records)."""
+    # the site's own stylesheet, from the root: served pages all live under this one origin
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{escape(CONTENT_SECURITY_POLICY)}">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<link rel="stylesheet" href="/assets/style.css">\n'
             f"<title>{escape(title)} · coachsite</title>\n</head>\n<body>\n<main>"
             f'<section id="coachsite-errors" class="error-overlay" role="alert"><h2>{escape(heading)}</h2>'
             f"<p><code>{escape(problem)}</code></p></section></main>\n</body>\n</html>\n").encode("utf-8")
@@ -554,7 +557,13 @@ def watch(site: LiveSite, rebuilder: Rebuilder):
 def serve(options: BuildOptions, port: int = 8000, host: str = "127.0.0.1",
           ready: Callable[[Server, LiveSite], None] | None = None,
           on_rebuild: Callable[[RebuildResult], None] | None = None) -> None:
-    """Build, serve on host:port (port 0: any free port), watch and rebuild until interrupted."""
+    """Build, serve on host:port (port 0: any free port), watch and rebuild until interrupted.
+
+    Raises ScopeError before serving anything when --rep or --team names no person or team file."""
+    from site_builder.scope import require_known
+
+    # from the file names, at start: with errors in the records, a rebuild would find out only later
+    require_known(options.scope, discover(options.root)[0] if not options.scope.everything else ())
     site = LiveSite(options)
     first = site.rebuild()
     if on_rebuild:
