@@ -21,6 +21,7 @@ from pathlib import Path
 from site_builder.analyse import Analysis
 from site_builder.check import Checked, check, resolve_today
 from site_builder.diagnostics import Diagnostic, escape_control, json_safe
+from site_builder.load import ENTER, READ, SKIP, TREES, classify
 from site_builder.model import Record
 from site_builder.pipeline import prepare
 from site_builder.report import table
@@ -380,7 +381,11 @@ def _cat_blobs(root: Path, object_ids: list[str]) -> dict[str, bytes]:
 
 
 def file_digests(folder: Path) -> dict[str, str]:
-    """path -> digest of every file check could read under folder; links by their target."""
+    """path -> digest of every file check reads or reports under folder; links by their target.
+
+    Which files those are is decided by load.classify, the rules check's discovery follows: a record,
+    or a file it warns it skipped (removing a stray file fixes a warning), never a file it ignores
+    (.gitkeep) or one inside a folder it does not look in. Links are refused wherever they are."""
     digests = {}
 
     def add(relative: str) -> None:
@@ -390,13 +395,25 @@ def file_digests(folder: Path) -> dict[str, str]:
         elif full.is_file():
             digests[relative] = hashlib.sha256(full.read_bytes()).hexdigest()
 
+    def walk(relative: str) -> None:
+        try:
+            entries = list(os.scandir(folder / relative))
+        except OSError:
+            return  # check reports the folder it cannot read
+        for entry in entries:
+            path = f"{relative}/{entry.name}"
+            if entry.is_symlink():
+                add(path)
+                continue
+            place = classify(path, entry.is_dir(follow_symlinks=False))
+            if place.action == ENTER:
+                walk(path)
+            elif place.action in (READ, SKIP):
+                add(path)  # a skipped folder is not a file: nothing to compare
+
     for tree in RECORD_TREES:
-        if (folder / tree).is_dir() and not (folder / tree).is_symlink():
-            for directory, subfolders, names in os.walk(folder / tree):
-                subfolders[:] = [s for s in subfolders if not s.startswith(".")]
-                for name in names:
-                    if not name.startswith("."):  # .gitkeep and friends are not records
-                        add(Path(directory, name).relative_to(folder).as_posix())
+        if tree in TREES and (folder / tree).is_dir() and not (folder / tree).is_symlink():
+            walk(tree)
         else:
             add(tree)
     return digests

@@ -211,81 +211,102 @@ def _skip(path: str, reason: str) -> Diagnostic:
     return warning(path, 1, 1, "skipped-file", reason)
 
 
+# What discovery does with one path, judged by its name and place alone: the one set of rules that
+# `check` (discover, below) and `diff` (which files of a revision to compare) both follow.
+READ, ENTER, SKIP, IGNORE = "read", "enter", "skip", "ignore"
+TREES = ("frameworks", "records")  # the only folders discovery looks in, below the records root
+
+
+class Place(NamedTuple):
+    action: str  # READ (a record of `kind`), ENTER (a folder to look in), SKIP (with a warning), IGNORE
+    kind: str = ""
+    reason: str = ""  # SKIP: why, the warning's message
+
+
+_ENTER = Place(ENTER)
+_IGNORE = Place(IGNORE)
+_HIDDEN = Place(SKIP, reason="hidden file skipped: it is never read as a record; "
+                             "remove the leading '.' if it should be one")
+_LEFTOVER = Place(SKIP, reason="editor leftover skipped (backup, swap or lock file); "
+                               "it is not read as a record, delete it or ignore it in git")
+# folder -> (kind, ending, where) of the records it holds: one file each, nothing else
+_HOLDS = {("frameworks",): ("framework", ".yaml", "frameworks/"),
+          ("records", "teams"): ("team", ".md", "records/teams/"),
+          ("records", "people"): ("person", ".md", "records/people/")}
+_SESSIONS = ("session", ".md", "a rep's sessions folder")
+
+
+def classify(path: str, is_dir: bool) -> Place:
+    """What discovery does with `path` (relative to the records root, '/'), a folder or a regular
+    file. Links and special files are refused before this is asked (they are errors, wherever they
+    are); what lies inside a folder that is not ENTER is never looked at."""
+    parts = path.split("/")
+    name = parts[-1]
+    if len(parts) == 1:
+        return _ENTER if is_dir and name in TREES else _IGNORE
+    if name.startswith(".") and not _EDITOR_LEFTOVER.fullmatch(name):
+        # .git, .gitkeep, .github: not records, and not the coach's mistake
+        return _IGNORE if is_dir or name in _GIT_FILES else _HIDDEN
+    if _EDITOR_LEFTOVER.fullmatch(name):
+        return _IGNORE if is_dir else _LEFTOVER
+    folder = tuple(parts[:-1])
+    holds = _HOLDS.get(folder) or (_SESSIONS if len(folder) == 3 and folder[:2] == ("records", "sessions") else None)
+    if holds is not None:
+        kind, ending, where = holds
+        if is_dir:
+            return Place(SKIP, reason=f"unexpected folder skipped: {where} holds only '*{ending}' files")
+        if name.endswith(ending):
+            return Place(READ, kind)
+        return Place(SKIP, reason=f"not a '{ending}' file, skipped: {where} holds only '*{ending}' files")
+    if folder == ("records",):
+        if is_dir and name in ("teams", "people", "sessions"):
+            return _ENTER
+        return Place(SKIP, reason="skipped: records/ holds only teams/, people/ and sessions/")
+    if folder == ("records", "sessions"):
+        if is_dir:
+            return _ENTER
+        return Place(SKIP, reason="file skipped: records/sessions/ holds one folder per rep, named by the rep's id")
+    return _IGNORE  # below a folder that is skipped or ignored
+
+
 def discover(root: Path) -> tuple[list[Found], list[Diagnostic]]:
     """Every record file under root, sorted, with warnings for what is skipped. Never follows links."""
     found: list[Found] = []
     diagnostics: list[Diagnostic] = []
 
-    def walk(relative: str, depth: int, suffix: str = "\0"):
-        """Yield (relative path, is_dir) below `relative`, refusing symlinks. Files ending in
-        `suffix` take a short path (no file name ends in the default, a NUL)."""
+    def walk(relative: str) -> None:
         try:
             entries = sorted(os.scandir(os.path.join(root, relative)), key=_name)
         except OSError as exc:
             diagnostics.append(error(relative, 1, 1, "unreadable", f"cannot read folder: {exc.strerror}"))
             return
         for entry in entries:
-            name = entry.name
-            rel = f"{relative}/{name}"
-            # the usual case first: a regular, visible file with the expected ending (which no
-            # editor leftover pattern matches)
-            if name.endswith(suffix) and name[0] != "." and entry.is_file(follow_symlinks=False):
-                yield rel, False, entry
-                continue
+            rel = f"{relative}/{entry.name}"
             if entry.is_symlink():
                 diagnostics.append(error(rel, 1, 1, "symlink",
                                          "symbolic links are refused and never followed; "
                                          "replace the link with the real file"))
                 continue
-            if entry.name.startswith(".") and not _EDITOR_LEFTOVER.fullmatch(entry.name):
-                if entry.name not in _GIT_FILES and entry.is_file(follow_symlinks=False):
-                    diagnostics.append(_skip(rel, "hidden file skipped: it is never read as a record; "
-                                                  "remove the leading '.' if it should be one"))
-                continue  # .git, .gitkeep, .github: not records, and not the coach's mistake
-            if not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if not is_dir and not entry.is_file(follow_symlinks=False):
+                if entry.name.startswith(".") and not _EDITOR_LEFTOVER.fullmatch(entry.name):
+                    continue  # hidden: ignored like any hidden name that is not a regular file
                 diagnostics.append(error(rel, 1, 1, "unreadable",
                                          "not a regular file (a pipe, socket or device); remove it"))
                 continue  # reading a named pipe would wait forever
-            if _EDITOR_LEFTOVER.fullmatch(entry.name):
-                if entry.is_file():
-                    diagnostics.append(_skip(rel, "editor leftover skipped (backup, swap or lock file); "
-                                                  "it is not read as a record, delete it or ignore it in git"))
-                continue
-            yield rel, entry.is_dir(follow_symlinks=False), entry
+            place = classify(rel, is_dir)
+            if place.action == READ:
+                found.append(Found(rel, place.kind, _entry_stamp(entry)))
+            elif place.action == ENTER:
+                walk(rel)
+            elif place.action == SKIP:
+                diagnostics.append(_skip(rel, place.reason))
 
-    def expect(relative: str, kind: str, suffix: str, where: str):
-        for rel, is_dir, entry in walk(relative, 0, suffix):
-            if is_dir:
-                diagnostics.append(_skip(rel, f"unexpected folder skipped: {where} holds only '*{suffix}' files"))
-            elif rel.endswith(suffix):
-                found.append(Found(rel, kind, _entry_stamp(entry)))
-            else:
-                diagnostics.append(_skip(rel, f"not a '{suffix}' file, skipped: {where} holds only '*{suffix}' files"))
-
-    if (root / "frameworks").is_symlink():
-        diagnostics.append(error("frameworks", 1, 1, "symlink",
-                                 "frameworks/ is a symbolic link; it is never followed"))
-    elif (root / "frameworks").is_dir():
-        expect("frameworks", "framework", ".yaml", "frameworks/")
-    records = root / "records"
-    if records.is_symlink():
-        diagnostics.append(error("records", 1, 1, "symlink", "records/ is a symbolic link; it is never followed"))
-    elif records.is_dir():
-        for rel, is_dir, _ in walk("records", 0):
-            name = rel.split("/")[-1]
-            if is_dir and name == "teams":
-                expect(rel, "team", ".md", "records/teams/")
-            elif is_dir and name == "people":
-                expect(rel, "person", ".md", "records/people/")
-            elif is_dir and name == "sessions":
-                for rep_dir, rep_is_dir, _ in walk(rel, 1):
-                    if rep_is_dir:
-                        expect(rep_dir, "session", ".md", "a rep's sessions folder")
-                    else:
-                        diagnostics.append(_skip(rep_dir, "file skipped: records/sessions/ holds one folder per rep, "
-                                                          "named by the rep's id"))
-            else:
-                diagnostics.append(_skip(rel, "skipped: records/ holds only teams/, people/ and sessions/"))
+    for tree in TREES:
+        if (root / tree).is_symlink():
+            diagnostics.append(error(tree, 1, 1, "symlink", f"{tree}/ is a symbolic link; it is never followed"))
+        elif (root / tree).is_dir():
+            walk(tree)
 
     diagnostics += _case_conflicts([f.path for f in found])
     return found, diagnostics
