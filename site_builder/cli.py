@@ -5,6 +5,7 @@ Only this module prints or exits. Exit codes: 0 clean, 1 problems in the records
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from datetime import date
@@ -28,19 +29,94 @@ def _today(ctx, param, value: str | None) -> date:
         raise click.BadParameter(str(exc)) from None
 
 
-def _root(ctx, param, value: str) -> Path:
-    root = Path(value)
-    if not root.is_dir():
-        raise click.BadParameter(f"'{value}' is not a folder")
-    if not (root / "records").is_dir() and not (root / "frameworks").is_dir():
-        raise click.BadParameter(f"'{value}' has no records/ or frameworks/ folder: "
-                                 f"it is not a coaching records repository")
-    return root
+def _today_each_rebuild(ctx, param, value: str | None) -> date | None:
+    """serve's --today: a date given holds for every rebuild; without one, the date is read again
+    at each rebuild (a preview runs past midnight), so only a bad SOURCE_DATE_EPOCH is refused now,
+    not in the middle of a rebuild."""
+    day = _today(ctx, param, value) if value is not None else None
+    try:
+        source_date_epoch()
+    except DateError as exc:
+        raise click.UsageError(str(exc)) from None
+    return day
 
 
-root_argument = click.argument("root", default=".", callback=_root, metavar="[ROOT]")
-today_option = click.option("--today", callback=_today, metavar="YYYY-MM-DD",
-                            help="The build date (default: SOURCE_DATE_EPOCH, else the system date).")
+def _today_option(help: str, callback=_today):
+    return click.option("--today", callback=callback, metavar="YYYY-MM-DD", help=help)
+
+
+today_option = _today_option("The build date (default: SOURCE_DATE_EPOCH, else the system date).")
+
+RECORDS_REPOSITORY = ("a records repository is a folder with frameworks/ (the competency frameworks) "
+                      "and records/ (teams/, people/ and sessions/)")
+
+
+def _is_repository(folder: Path) -> bool:
+    return (folder / "records").is_dir() or (folder / "frameworks").is_dir()
+
+
+def find_repository(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that has records/ or frameworks/ (the way git finds
+    .git), so that a command works from inside records/sessions/REP/ too; None when there is none."""
+    start = Path(os.path.abspath(start))
+    return next((folder for folder in (start, *start.parents) if _is_repository(folder)), None)
+
+
+def _repository_root(ctx: click.Context, positional: str | None, option: str | None) -> Path:
+    """The records repository a command works on: ROOT or --root (one folder, however spelled),
+    else the nearest one at or above the working directory."""
+    if positional is not None and option is not None and not _same_folder(positional, option):
+        raise click.UsageError(f"ROOT '{positional}' and --root '{option}' are different folders: "
+                               f"give one of them", ctx=ctx)
+    given, hint = (option, "'--root'") if option is not None else (positional, "'ROOT'")
+    if given is not None:
+        root = Path(given)
+        if not root.is_dir():
+            raise click.BadParameter(f"'{given}' is not a folder", ctx=ctx, param_hint=hint)
+        if not _is_repository(root):
+            raise click.BadParameter(f"'{given}' has no records/ or frameworks/ folder: "
+                                     f"it is not a coaching records repository", ctx=ctx, param_hint=hint)
+        return root
+    try:
+        here = Path.cwd()
+    except OSError:  # the working directory was removed
+        raise click.UsageError(f"the working directory is gone; give the records repository with "
+                               f"--root DIR ({RECORDS_REPOSITORY})", ctx=ctx) from None
+    found = find_repository(here)
+    if found is None:
+        raise click.UsageError(f"no records repository in {here} or any folder above it; {RECORDS_REPOSITORY}. "
+                               f"Run coachsite inside one, or give it with --root DIR", ctx=ctx)
+    # the working directory itself stays '.': output paths read as they always have
+    return Path(".") if found == here else found
+
+
+def _same_folder(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one does not exist: the same only if spelled alike
+        return os.path.abspath(one) == os.path.abspath(other)
+
+
+def _repository_options(positional: bool):
+    """--root DIR on every command that reads a records repository, and the positional [ROOT]
+    where a command has always had one; the command receives `root`, a Path."""
+    def decorate(command):
+        @functools.wraps(command)
+        def with_root(*args, root_path: str | None = None, root_dir: str | None = None, **kwargs):
+            root = _repository_root(click.get_current_context(), root_path, root_dir)
+            return command(*args, root=root, **kwargs)
+
+        with_root = click.option("--root", "root_dir", metavar="DIR",
+                                 help="The records repository (default: the nearest folder at or above "
+                                      "the working directory with records/ or frameworks/).")(with_root)
+        if positional:
+            with_root = click.argument("root_path", required=False, metavar="[ROOT]")(with_root)
+        return with_root
+    return decorate
+
+
+root_argument = _repository_options(positional=True)  # [ROOT] or --root DIR
+root_option = _repository_options(positional=False)  # --root DIR
 
 
 def _never_fail_to_print() -> None:
@@ -111,7 +187,7 @@ def summary_line(checked: Checked) -> str:
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @today_option
 def check_command(root: Path, output_format: str, strict: bool, today: date) -> None:
-    """Validate every record under ROOT (default: here) and report every problem at once."""
+    """Validate every record under ROOT (default: the repository around here) and report every problem at once."""
     checked = check(root, today)
     print_diagnostics(checked, output_format)
     if output_format == "text":
@@ -126,15 +202,29 @@ def scope_options(function):
     return function
 
 
-def _prepare_or_exit(checked: Checked, rep: str | None, team: str | None, drafts: bool):
-    from site_builder.pipeline import prepare
-    from site_builder.scope import Scope, ScopeError
+def _scope_or_exit(root: Path, rep: str | None, team: str | None):
+    """The scope of --rep or --team, refused (a usage error, the closest id suggested) when it
+    names no person or team file, before the records are checked: their errors are no excuse."""
+    from site_builder.load import discover
+    from site_builder.scope import Scope, ScopeError, require_known
 
-    if rep and team:
+    if rep is not None and team is not None:
         raise click.UsageError("give --rep or --team, not both")
+    scope = Scope(rep=rep, team=team)
     try:
-        return prepare(checked, Scope(rep=rep, team=team), drafts=drafts)
-    except ScopeError as exc:
+        require_known(scope, discover(root)[0] if not scope.everything else ())
+    except ScopeError as exc:  # the id as typed and file names: either may hold a control character
+        raise click.UsageError(escape_control(str(exc))) from None
+    return scope
+
+
+def _prepare_or_exit(checked: Checked, scope, drafts: bool):
+    from site_builder.pipeline import prepare
+    from site_builder.scope import ScopeError
+
+    try:
+        return prepare(checked, scope, drafts=drafts)
+    except ScopeError as exc:  # a person or team file there, but with errors: not in what was read
         raise click.UsageError(str(exc)) from None
 
 
@@ -153,8 +243,9 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
+    scope = _scope_or_exit(root, rep, team)
     checked = check(root, today)
-    prepared = _prepare_or_exit(checked, rep, team, drafts)
+    prepared = _prepare_or_exit(checked, scope, drafts)
     if prepared.left_out:
         click.echo(f"coachsite: {plural(len(prepared.left_out), 'record')} with errors left out of the analysis "
                    f"(run `coachsite check` to see why): {escape_control(', '.join(prepared.left_out))}",
@@ -187,15 +278,13 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
                   today: date) -> None:
     """Build the static site (refuses to when the records have errors)."""
     from site_builder.build import BuildOptions, build
-    from site_builder.scope import Scope, ScopeError
+    from site_builder.scope import ScopeError
     from site_builder.write import OutputError
 
-    if rep and team:
-        raise click.UsageError("give --rep or --team, not both")
     if cache_dir and no_cache:
         raise click.UsageError("give --cache-dir or --no-cache, not both")
     options = BuildOptions(root=root, output=output or root / "_site", today=today,
-                           scope=Scope(rep=rep, team=team), drafts=drafts, templates=templates,
+                           scope=_scope_or_exit(root, rep, team), drafts=drafts, templates=templates,
                            cache_dir=cache_dir, incremental=not no_cache)
 
     def progress(pages):
@@ -287,10 +376,6 @@ def _optional_date(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(str(exc)) from None
 
 
-root_option = click.option("--root", default=".", callback=_root, metavar="DIR",
-                           help="The records repository (default: here).")
-
-
 def _refused(exc: Exception) -> None:
     """A refused `new`: the reason on stderr, exit 1, nothing written."""
     click.echo(f"coachsite: {exc}", err=True)
@@ -374,11 +459,12 @@ def new_team_command(team_id: str, name: str, manager: str, framework: str, root
 @click.option("--record", type=click.Choice(["session", "person", "team"]), default="session",
               show_default=True, help="Which front matter is the root (the others are under $defs).")
 @click.option("--framework", metavar="ID", help="Only this framework's competencies (default: all).")
-def schema_command(root: Path, output: Path | None, record: str, framework: str | None) -> None:
+@today_option
+def schema_command(root: Path, output: Path | None, record: str, framework: str | None, today: date) -> None:
     """A JSON Schema of the front matter, for editors: competencies, kinds, statuses and scale."""
     from site_builder.schema import SchemaError, schema_json
 
-    checked = check(root)
+    checked = check(root, today)  # today: which dates are in the future, so which errors are counted
     try:
         text = schema_json(checked.repository, checked.config, framework=framework, record=record)
     except SchemaError as exc:
@@ -400,8 +486,7 @@ def schema_command(root: Path, output: Path | None, record: str, framework: str 
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dispute", metavar="COMMENT", default=None,
               help="Dispute the record instead of approving it, with your comment.")
-@click.option("--today", callback=_today, metavar="YYYY-MM-DD",
-              help="The day of approval (default: SOURCE_DATE_EPOCH, else the system date).")
+@_today_option("The day of approval (default: SOURCE_DATE_EPOCH, else the system date).")
 def approve_command(record: Path, dispute: str | None, today: date) -> None:
     """Approve RECORD as its coachee (or dispute it): sets status, approved_on and a digest of the content."""
     from site_builder.approval import ApprovalError, approve
@@ -421,8 +506,7 @@ def approve_command(record: Path, dispute: str | None, today: date) -> None:
 @main.command("diff")
 @click.argument("base")
 @click.argument("head", default="HEAD")
-@click.option("--root", default=".", callback=_root, metavar="DIR",
-              help="The records repository (default: here); any folder of a git working tree.")
+@root_option
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
               help="text: for the terminal; markdown: a pull-request comment; json: for tools.")
 @today_option
@@ -453,23 +537,16 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
 @click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A folder of templates overriding any of the default ones.")
-@click.option("--today", metavar="YYYY-MM-DD", default=None,
-              help="The build date (default: SOURCE_DATE_EPOCH, else the system date, read at each rebuild).")
+@_today_option("The build date (default: SOURCE_DATE_EPOCH, else the system date, read at each rebuild).",
+               callback=_today_each_rebuild)
 def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool,
-                  templates: Path | None, today: str | None) -> None:
+                  templates: Path | None, today: date | None) -> None:
     """Preview the site at http://127.0.0.1:PORT/, rebuilding and reloading on every save."""
     from site_builder.build import BuildOptions
-    from site_builder.scope import Scope, ScopeError
+    from site_builder.scope import ScopeError
     from site_builder.serve import serve
 
-    if rep and team:
-        raise click.UsageError("give --rep or --team, not both")
-    day = _today(None, None, today) if today is not None else None
-    try:
-        source_date_epoch()  # read again at each rebuild: refuse a bad one now, not in the middle
-    except DateError as exc:
-        raise click.UsageError(str(exc)) from None
-    options = BuildOptions(root=root, output=root / "_site", today=day, scope=Scope(rep=rep, team=team),
+    options = BuildOptions(root=root, output=root / "_site", today=today, scope=_scope_or_exit(root, rep, team),
                            drafts=drafts, templates=templates)
 
     def ready(server, site) -> None:

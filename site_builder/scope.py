@@ -7,10 +7,14 @@ exports are kept from leaking other people's HR data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from site_builder.analyse import rep_ids
+from site_builder.diagnostics import did_you_mean
+from site_builder.load import Found
 from site_builder.model import Repository
+from site_builder.records import file_id
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,40 @@ class ScopeError(ValueError):
     pass
 
 
+def _suggestion(word: str, ids: Iterable[str]) -> str:
+    ids = sorted(ids)
+    close = did_you_mean(word, ids)
+    if close:
+        return close
+    # a first or a last name alone ('lucia' for 'lucia-ferrante') is too short to be a close match
+    named = [f"'{i}'" for i in ids if word.lower() in i.split("-")]
+    return f"; did you mean {' or '.join(named[:3])}?" if named else ""
+
+
+def _unknown(scope: Scope, people: Iterable[str], teams: Iterable[str]) -> str | None:
+    """Why `scope` names no one among these ids (with the closest id), or None."""
+    if scope.rep is not None and scope.rep not in people:
+        return f"no person '{scope.rep}' in records/people/{_suggestion(scope.rep, people)}"
+    if scope.team is not None and scope.team not in teams:
+        return f"no team '{scope.team}' in records/teams/{_suggestion(scope.team, teams)}"
+    return None
+
+
+def require_known(scope: Scope, found: Iterable[Found]) -> None:
+    """Raise ScopeError unless the scope's rep or team has a file among `found` (load.discover).
+
+    Judged by the file names alone, before the records are checked: a scope that names no one is
+    the reader's mistake, whatever problems the records have, and is refused at once."""
+    if scope.everything:
+        return
+    found = list(found)
+    people = [file_id(item.path, "person") for item in found if item.kind == "person"]
+    teams = [file_id(item.path, "team") for item in found if item.kind == "team"]
+    problem = _unknown(scope, people, teams)
+    if problem:
+        raise ScopeError(problem)
+
+
 def restrict(repository: Repository, scope: Scope) -> tuple[Repository, list[str], list[str]]:
     """The repository as seen from `scope`, the reps to analyse and the teams to summarise."""
     if scope.everything:
@@ -38,12 +76,12 @@ def restrict(repository: Repository, scope: Scope) -> tuple[Repository, list[str
     if scope.rep is not None:
         person = repository.people.get(scope.rep)
         if person is None:
-            raise ScopeError(f"no person '{scope.rep}' in records/people/")
+            raise ScopeError(_unknown(scope, repository.people, repository.teams))
         reps, teams = [scope.rep], []
         team_ids = [person.team] if person.team in repository.teams else []
     else:
         if scope.team not in repository.teams:
-            raise ScopeError(f"no team '{scope.team}' in records/teams/")
+            raise ScopeError(_unknown(scope, repository.people, repository.teams))
         team_ids = teams = [scope.team]
         members = {p.id for p in repository.people.values() if p.team == scope.team}
         reps = [rep for rep in rep_ids(repository) if rep in members]
