@@ -19,7 +19,6 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -32,40 +31,14 @@ from site_builder.render import CONTENT_SECURITY_POLICY
 from site_builder.scope import Scope
 from site_builder.write import MARKER, OutputError
 from tests.conftest import MINI, REPO, TODAY, session, write_tree
+from tests.support import (SUMMARY_LINE, TODAY_ARG, ParsedPage, assert_same_tree, bump_rating, clean_env, coachsite,
+                           inodes, leftovers, mini_repo, snapshot)
 
-TODAY_ARG = TODAY.isoformat()
-SUMMARY_LINE = re.compile(r"^built (?P<pages>\d+) pages \((?:.*, )?(?P<written>\d+) files written, "
-                          r"(?P<unchanged>\d+) unchanged\), charts: (?P<drawn>\d+) drawn, (?P<reused>\d+) reused, "
-                          r"in \d+\.\d+ s → .+$")
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under folder (hidden ones too) by '/'-separated relative path."""
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file() or path.is_symlink()}
-
-
-def inodes(folder: Path) -> dict[str, int]:
-    return {path.relative_to(folder).as_posix(): path.stat().st_ino
-            for path in sorted(folder.rglob("*")) if path.is_file()}
-
-
-def assert_same_tree(left: dict[str, bytes], right: dict[str, bytes], what: str) -> None:
-    assert sorted(left) == sorted(right), (
-        f"{what}: file names differ; only left: {sorted(set(left) - set(right))[:10]}, "
-        f"only right: {sorted(set(right) - set(left))[:10]}")
-    differing = [name for name in left if left[name] != right[name]]
-    assert not differing, f"{what}: {len(differing)} file(s) differ, e.g. {differing[:10]}"
-
-
-def leftovers(parent: Path) -> list[str]:
-    """Staging or retired folders the writer left beside its target."""
-    return sorted(p.name for p in parent.iterdir() if re.match(r"^\..*\.(new|old)-", p.name))
 
 
 def front_matter(path: Path) -> dict:
@@ -109,19 +82,6 @@ def html_pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PYTHONHASHSEED")}
-    environment.update(extra)
-    return environment
-
-
-def coachsite(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 120
-              ) -> subprocess.CompletedProcess:
-    """Run `python -m site_builder ARGS` and wait; output as bytes."""
-    return subprocess.run([sys.executable, "-m", "site_builder", *args], cwd=cwd, env=env or clean_env(),
-                          capture_output=True, timeout=timeout)
-
-
 class Background:
     """A coachsite subprocess started now and collected later; output goes to files, not pipes."""
 
@@ -144,53 +104,7 @@ class Background:
         return result
 
 
-def bump_rating(path: Path) -> None:
-    """Change the first rating of a session file by one level (staying valid)."""
-    text = path.read_text(encoding="utf-8")
-    match = re.search(r"^ratings:\n  ([a-z-]+): (\d)$", text, re.MULTILINE)
-    assert match, f"no ratings block in {path}"
-    level = int(match.group(2))
-    new = level - 1 if level > 1 else level + 1
-    path.write_text(text[:match.start(2)] + str(new) + text[match.end(2):], encoding="utf-8")
-
-
 # --- HTML parsing and link checking ---
-
-
-class ParsedPage(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.ids: set[str] = set()
-        self.head_tags: list[tuple[str, dict]] = []
-        self.script_bodies: list[str] = []
-        self._in_head = False
-        self._in_script = False
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, attrs))
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"])
-        if tag == "head":
-            self._in_head = True
-        elif self._in_head:
-            self.head_tags.append((tag, {k: v or "" for k, v in attrs}))
-        if tag == "script":
-            self._in_script = True
-
-    def handle_endtag(self, tag):
-        if tag == "head":
-            self._in_head = False
-        if tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data):
-        if self._in_script and data.strip():
-            self.script_bodies.append(data)
-
-    def attributes(self, tag: str, name: str) -> list[str]:
-        return [v or "" for t, attrs in self.tags if t == tag for k, v in attrs if k == name]
 
 
 @dataclass
@@ -1030,32 +944,6 @@ def test_drafts_are_built_with_the_drafts_option(drafts_site):
 
 # --------------------------------------------------------------------------------------------
 # --templates
-
-
-MINI_SESSIONS = {
-    "records/sessions/ana/2025-03-02-call.md": session("""
-        date: 2025-03-02
-        kind: coaching
-        coach: bob
-        focus: [opening, closing]
-        ratings: {opening: 2, closing: 3}
-        status: approved
-        approved_on: 2025-03-04
-        """, "## Went well\n\nOpened with the patient case.\n"),
-    "records/sessions/ana/2025-06-10-call.md": session("""
-        date: 2025-06-10
-        kind: observed-call
-        coach: bob
-        focus: [opening, closing]
-        involvement: observe
-        ratings: {opening: 3, closing: 3}
-        """, "## Situation / task\nFirst call.\n\n## Action\nAsked for a dated next step: uniqueword-zebra.\n\n"
-             "## Result\nBooked.\n"),
-}
-
-
-def mini_repo(root: Path, extra: dict | None = None) -> Path:
-    return write_tree(root, {**MINI, **MINI_SESSIONS, **(extra or {})})
 
 
 def test_templates_override_replaces_only_that_template(tmp_path):

@@ -31,22 +31,14 @@ from site_builder import cache as cache_module
 from site_builder import _linker
 from site_builder import write as write_module
 from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
-from tests.conftest import TODAY, copy_sample, session
-from tests.test_build import (SUMMARY_LINE, TODAY_ARG, assert_same_tree, bump_rating, clean_env, coachsite,
-                              inodes, snapshot)
+from tests.conftest import TODAY, session
+from tests.support import (RECORD, SUMMARY_LINE, TODAY_ARG, add_sentence, assert_same_tree, bump_rating, clean_env,
+                           coachsite, from_scratch, inodes, snapshot)
 
-# the record every test edits; its first rating (objection-handling, the rep's latest observation
-# of it) is the one `bump_rating` changes
-RECORD = "records/sessions/ana-ruiz/2026-11-10-observed-call-riverside-pcn.md"
+# RECORD (tests/support.py) is the record every test edits: `add_sentence` appends to its notes and
+# `bump_rating` changes its first rating (objection-handling, the rep's latest observation of it)
 REP = "ana-ruiz"
 CHANGED_COMPETENCY_PAGE = "competencies/field-sales/objection-handling.html"
-SENTENCE = "\nAna also agreed to send the PCN pharmacist the dosing summary by Friday.\n"
-
-
-def add_sentence(root: Path) -> None:
-    """A notes-only change: one sentence appended to the body of RECORD."""
-    path = root / RECORD
-    path.write_text(path.read_text(encoding="utf-8") + SENTENCE, encoding="utf-8")
 
 
 def change_rating(root: Path) -> None:
@@ -87,22 +79,7 @@ def incremental(root: Path, output: Path, rendered: list[str] | None = None):
     return result
 
 
-def from_scratch(tmp: Path, edit=None) -> dict[str, bytes]:
-    """The site a from-scratch build of the sample (with `edit` applied) writes into an empty folder."""
-    root = copy_sample(tmp / "repo")
-    if edit:
-        edit(root)
-    result = build(BuildOptions(root=root, output=tmp / "site", today=TODAY, incremental=False))
-    assert result.ok, [str(d) for d in result.diagnostics]
-    assert not cache_folder(root).exists(), "a from-scratch build wrote a cache"
-    return snapshot(tmp / "site")
-
-
-@pytest.fixture(scope="module")
-def seed_site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("seed")
-    from_scratch(tmp)
-    return tmp / "site"
+# `seed_site`, the sample built from scratch once per module, is a fixture of conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ from site_builder.cache import MAGIC, Store, cache_folder, code_identity, header
 from site_builder.locks import held
 from site_builder.write import MARKER, lock_path
 from tests.conftest import TODAY, copy_sample, session, write_tree
-from tests.test_build import TODAY_ARG, assert_same_tree, bump_rating, clean_env, leftovers, mini_repo, snapshot
-from tests.test_build_cache import RECORD, add_sentence, from_scratch, notes_reference, seed_site  # noqa: F401
+from tests.support import (RECORD, TODAY_ARG, ParsedPage, add_sentence, assert_same_tree, bump_rating, clean_env,
+                           leftovers, mini_repo, snapshot)
 
 TIMEOUT = 120
 
@@ -313,7 +313,7 @@ def test_a_second_build_waits_for_the_first_and_says_so(tmp_path, which):
     assert not lock.exists() and not lock_path(site).exists()
 
 
-def test_builds_started_together_always_leave_a_complete_right_site(tmp_path, seed_site):  # noqa: F811
+def test_builds_started_together_always_leave_a_complete_right_site(tmp_path, seed_site):
     """The review: in 40 rounds of three concurrent builds, 19 left a wrong site and 14 one that
     could never be built again. Here: rounds of three builds of one output started at once, plus
     one of another output over the same cache, each round after an edit."""
@@ -551,8 +551,6 @@ def _toml(text: str) -> str:
 
 def test_injection_strings_in_names_stay_text_in_every_page(injected_site):
     import html as html_module
-
-    from tests.test_build import ParsedPage
 
     shown = 0
     for name, data in injected_site.items():

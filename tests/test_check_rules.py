@@ -15,21 +15,11 @@ import time
 
 from site_builder.check import check
 from site_builder.load import MAX_FILE_BYTES
-from tests.conftest import FRAMEWORK, MINI, TODAY, codes, session, write_tree
+from tests.conftest import FRAMEWORK, GOOD, MINI, TODAY, S, codes, session, write_tree
 
-S = "records/sessions/ana/2025-03-02-call.md"  # the session most tests write
 ANA = "records/people/ana.md"
 NORTH = "records/teams/north.md"
 FW = "frameworks/mini.yaml"
-
-# A clean coaching session about ana (lines 2-6), to which tests add one problem.
-GOOD = """\
-date: 2025-03-02
-kind: coaching
-coach: bob
-focus: [opening]
-ratings: {opening: 3}
-"""
 
 STAR_BODY = """\
 ## Pre-call plan

@@ -14,16 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 
 from site_builder.diagnostics import error
 from site_builder.diff import (COLLAPSE_AFTER, MARKER, DiffError, DiffReport, FileChange, RatingChange, Revision,
                                diff, format_markdown, format_text)
 from tests.conftest import MINI, TODAY, session, write_tree
-
-GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "Coach", "GIT_AUTHOR_EMAIL": "coach@example.org",
-           "GIT_COMMITTER_NAME": "Coach", "GIT_COMMITTER_EMAIL": "coach@example.org",
-           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+from tests.support import GIT_ENV, commit_all, git, make_repository, rendered, tables
 
 ANA = "records/sessions/ana/"
 JANUARY, MARCH, MAY, JULY = (ANA + name for name in (
@@ -61,29 +57,6 @@ HEAD_CHANGES = {
     OCTOBER: coaching("2026-10-05", 5, 5, coach="bobb"),
 }
 HEAD_REMOVED = (JULY, NOTES)
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env=GIT_ENV).stdout
-
-
-def commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
-
-
-def make_repository(repo: Path, base: dict, changes: dict, removed=()) -> tuple[str, str]:
-    """A git repository whose first commit holds `base` and second applies the changes."""
-    repo.mkdir(parents=True, exist_ok=True)
-    git(repo, "init", "-q")
-    write_tree(repo, base)
-    first = commit_all(repo, "base")
-    write_tree(repo, changes)
-    for path in removed:
-        (repo / path).unlink()
-    return first, commit_all(repo, "the pull request")
 
 
 @pytest.fixture
@@ -268,29 +241,6 @@ def test_exit_0_when_nothing_new_is_wrong(pull_request):
     fixed = commit_all(repo, "fix")
     result = coachsite(repo, "diff", base, fixed, "--today", TODAY.isoformat())
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def rendered(markdown: str):
-    """GitHub-like rendering (CommonMark with tables and raw HTML allowed, as in a comment)."""
-    parser = MarkdownIt("commonmark", {"html": True}).enable("table")
-    return parser, parser.parse(markdown), parser.render(markdown)
-
-
-def tables(tokens) -> list[list[list[str]]]:
-    """Every table as rows of cell texts (header row first)."""
-    found, rows, row = [], None, None
-    for index, token in enumerate(tokens):
-        if token.type == "table_open":
-            rows = []
-        elif token.type == "tr_open":
-            row = []
-        elif token.type in ("th_open", "td_open"):
-            row.append(tokens[index + 1].content)
-        elif token.type == "tr_close":
-            rows.append(row)
-        elif token.type == "table_close":
-            found.append(rows)
-    return found
 
 
 def test_markdown_comment_structure(pull_request):

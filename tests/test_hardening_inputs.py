@@ -22,8 +22,7 @@ from site_builder.build import BuildOptions, build
 from site_builder.check import check, parse_date, resolve_today
 from site_builder.cli import main
 from site_builder.diagnostics import Diagnostic, escape_control, format_github, format_json
-from tests.conftest import FRAMEWORK, MINI, REPO, TODAY, codes, copy_sample, session, write_tree
-from tests.test_check_rules import GOOD, S  # a clean coaching session about ana, and its path
+from tests.conftest import FRAMEWORK, GOOD, MINI, REPO, TODAY, S, codes, copy_sample, session, write_tree
 
 HUGE = "9" * 5000
 # what no line of text output may hold: C0 but tab, DEL, C1, line and paragraph separators, bidi controls

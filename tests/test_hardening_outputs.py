@@ -22,7 +22,7 @@ from site_builder.new import new_session
 from site_builder.pipeline import prepare
 from site_builder.schema import front_matter_schema
 from tests.conftest import FRAMEWORK, MINI, TODAY, session, write_tree
-from tests.test_diff import make_repository, rendered, tables
+from tests.support import make_repository, rendered, tables
 
 # a scale that skips numbers: 2 and 4 are no levels of it, and check refuses them
 SKIPPING = (FRAMEWORK.replace("scale: {1: Foundational, 2: Developing, 3: Proficient, 4: Advanced, 5: Expert}",

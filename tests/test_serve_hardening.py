@@ -2,8 +2,9 @@
 address (no DNS rebinding), live reload only from its own origin; a client that goes away is no
 error, a page that cannot be rendered is a 500 page, and a burst of connections is queued, not lost.
 
-Servers run as in test_serve.py (the `start` fixture: a thread per server, stopped at teardown);
-requests are written byte for byte on a raw socket, so no client library fills in a Host header.
+Servers run as in test_serve.py (the `start` fixture of conftest.py: a thread per server, stopped at
+teardown); requests are written byte for byte on a raw socket, so no client library fills in a Host
+header.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from site_builder.build import BuildOptions
 from site_builder.serve import own_hosts, serve
 from tests.conftest import MINI, REPO, TODAY, write_tree
-from tests.test_serve import LIVE_SCRIPT_TAG, PAGE, TIMEOUT, start  # noqa: F401 - start is a fixture
+from tests.serve_support import LIVE_SCRIPT_TAG, PAGE, TIMEOUT
 
 OWN = "127.0.0.1:{port}"  # the Host every request below sends unless it says otherwise
 
