@@ -1,7 +1,7 @@
 """Load stage: find the files of a records repository and turn bytes into front matter nodes.
 
 It reports files it cannot read (encoding, UTF-16, binary, size, CR-only line ends, front matter,
-conflict markers, symlinks) and never decides whether a value is valid: that is records.py and
+conflict markers, symlinks, a framework file holding nothing) and never decides whether a value is valid: that is records.py and
 validate.py.
 """
 
@@ -185,6 +185,12 @@ def _parse_text(text: str, path: str, kind: str) -> tuple[SourceFile | None, lis
     diagnostics += problems
     if root is None and problems:
         return None, diagnostics
+    if kind == "framework" and _no_document(root):
+        # one diagnostic at the top, and the framework counts as unread (None): a file holding nothing
+        # is neither a "single value" nor four missing keys, and the roles it would define are not
+        # reported again as unknown in every person file
+        diagnostics.append(_empty_framework(path, text, marker=root is not None))
+        return None, diagnostics
     if root is None:
         root = Node("map", 1 + line_offset, 1, [])
     if root.kind != "map":
@@ -194,6 +200,20 @@ def _parse_text(text: str, path: str, kind: str) -> tuple[SourceFile | None, lis
                                  f"it must be 'key: value' lines"))
         return None, diagnostics
     return SourceFile(path, kind, root, body, body_line, text), diagnostics
+
+
+def _no_document(root: Node | None) -> bool:
+    """No YAML content at all: nothing (or only comments), or an empty document after '---'."""
+    return root is None or (root.kind == "scalar" and root.plain and root.value == "")
+
+
+def _empty_framework(path: str, text: str, marker: bool) -> Diagnostic:
+    # with no content, any '#' can only start a comment
+    besides = " and ".join(what for what, present in (("a document marker", marker), ("comments", "#" in text))
+                           if present)
+    return error(path, 1, 1, "empty-file",
+                 f"the file holds no framework: it is empty{' apart from ' + besides if besides else ''}; "
+                 f"write its 'key: value' lines (name, scale, competencies, roles)")
 
 
 # --- finding the files -------------------------------------------------------------------------
