@@ -1,8 +1,9 @@
-"""The build command: check, analyse, gather, draw, render, then write. Orchestration only.
+"""The build command: check, analyse, plan, draw, render, then write. Orchestration only.
 
-Incremental by construction: every rep and session page carries a key digesting all of its inputs;
-a page whose key matches the previous build's is kept (hard-linked), every other page is rendered.
-When no input changed at all (same fingerprint), nothing is redone.
+Incremental by construction: every route of the plan (site_builder.plan) has a key digesting all
+of its inputs; a page whose key matches the one its file was made with is kept (hard-linked),
+every other page is made and rendered. When no input changed at all (same fingerprint), nothing
+is redone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import groupby
 from pathlib import Path
 from typing import Callable
 
@@ -27,13 +27,12 @@ from site_builder.check import Checked, check, resolve_today
 from site_builder.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
 from site_builder.digests import digest
-from site_builder.export import ratings_csv, summary_json
 from site_builder.load import discover, stamp
 from site_builder.markdown import heading_offset, render_markdown
-from site_builder.pages import Gatherer, search_entry
+from site_builder.pages import Page
 from site_builder.pipeline import prepare
-from site_builder.render import (ASSETS, asset_bytes, default_templates, environment, render_page,
-                                  search_entries_bytes, search_index_script)
+from site_builder.plan import Plan, Route, Settings, plan
+from site_builder.render import (default_templates, environment, render_page)
 from site_builder.scope import Scope
 from site_builder.locks import held
 from site_builder.write import MARKER, Staging, WriteStats, check_target, files_in, output_lock, tidy
@@ -96,55 +95,60 @@ def _fingerprint(options: BuildOptions, today: date, found) -> str:
                   stamp(options.root, CONFIG_FILE), template_files(options), inputs)
 
 
-def context_key(options: BuildOptions, today: date, checked: Checked, prepared) -> str:
-    """Everything outside a rep's own records that a rep or session page shows."""
-    # the whole organisation's people, teams and frameworks (a scoped site shows a part of them:
-    # digesting all of them can only rebuild more than needed, never less)
-    return digest(code_identity(), today.isoformat(), options.scope, options.drafts, repr(checked.config),
-                  template_files(options), checked.repository.organisation)
+@dataclass
+class Sorted:
+    """The plan's routes sorted for one build: the pages kept from the previous site, and the
+    pages to make (with what made them)."""
+
+    kept: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # path -> (key, chart)
+    made: list[tuple[Route, Page]] = field(default_factory=list)
+    children: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
 
-def _search_group(page) -> str:
-    """A rep's pages are one piece of the search index, other pages one piece each."""
-    return page.path.rsplit("/", 1)[0] if page.path.startswith("reps/") else page.path
+def sort_routes(site: Plan, previous: dict[str, tuple[str, str | None]],
+                listed: dict[str, tuple[str, tuple[tuple[str, str], ...]]]) -> Sorted:
+    """Keep every page whose key is the one its file was made with (`previous`: the previous
+    site's pages still on disk); make the others. The children of a kept route are kept as
+    `listed` by the previous build, without planning them, while every one of their files is
+    still there with the very key listed (most reps, on most builds)."""
+    result = Sorted()
+    kept, made = result.kept, result.made
+
+    def visit(route: Route) -> bool:
+        old = previous.get(route.path)
+        if old is not None and old[0] == route.key:
+            kept[route.path] = old
+            return True
+        made.append((route, route.page()))
+        return False
+
+    for route in site.routes:
+        unchanged = visit(route)
+        if route.children is None:
+            continue
+        listing = listed.get(route.path)
+        if unchanged and listing is not None and listing[0] == route.key \
+                and all(previous.get(path, ("",))[0] == key for path, key in listing[1]):
+            kept.update((path, previous[path]) for path, _ in listing[1])
+            result.children[route.path] = listing
+            continue
+        children = route.children()
+        for child in children:
+            visit(child)
+        result.children[route.path] = (route.key, tuple((child.path, child.key) for child in children))
+    return result
 
 
-def _entries(pages) -> list[dict]:
-    """Search entries of pages, and of the session pages kept with a rep page."""
-    entries = []
-    for page in pages:
-        entries.append(search_entry(page))
-        if page.describe_sessions:
-            entries.extend(page.describe_sessions())
-    return entries
-
-
-def search_index(site, fragments: Fragments) -> bytes:
-    """The search index, from pieces kept while the keys of their pages are unchanged."""
-    pieces = []
-    for group, members in groupby((page for page in site.pages if page.search_kind), key=_search_group):
-        members = list(members)
-        keys = [key for page in members for key in (page.key, *[key for _, key in page.kept_sessions])]
-        pieces.append(fragments.get(f"search:{group}", digest(*keys) if all(keys) else "",
-                                     lambda members=members: search_entries_bytes(_entries(members))))
-    return search_index_script(pieces=pieces)
-
-
-def _render(options: BuildOptions, site, prepared, gatherer: Gatherer, drawn: dict[str, bytes],
-            fragments: Fragments, progress: Callable | None, store) -> dict[str, bytes]:
+def _render(options: BuildOptions, site: Plan, routes: Sorted, drawn: dict[str, bytes], progress: Callable | None,
+            store) -> dict[str, bytes]:
     """Every file of the site that is not kept from the previous one, by path."""
     env = environment(options.templates, store)
     files: dict[str, bytes] = {}
-    to_render = [page for page in site.pages if not page.reuse]
-    for page in progress(to_render) if progress else to_render:
-        files[page.path] = render_page(env, page)
-    for name in ASSETS:
-        files[f"assets/{name}"] = asset_bytes(options.templates, name)
-    # the organisation-wide files, from pieces kept while their rep's or page's inputs are unchanged
-    rep_key = gatherer.rep_key if options.incremental else None
-    files["assets/search-index.js"] = search_index(site, fragments)
-    files["data/summary.json"] = summary_json(prepared.analysis, fragments, rep_key)
-    files["data/ratings.csv"] = ratings_csv(prepared.repository, prepared.repository.records, fragments, rep_key)
+    made = [route for route, _ in routes.made]  # what progress() is shown: routes, which have a path
+    for route, (_, page) in zip(progress(made) if progress else made, routes.made):
+        files[route.path] = render_page(env, page)
+    for path, produce in site.files.items():
+        files[path] = produce()
     for key, svg in drawn.items():
         files[f"charts/{key}.svg"] = svg
     return files
@@ -224,33 +228,28 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
     prepared = prepare(checked, options.scope, drafts=options.drafts,
                        memo=cache.analyses if options.incremental else None)
     lap("analyse")
-    key = context_key(options, today, checked, prepared)
+    fragments = Fragments(cache.fragments if options.incremental else None)
+    site = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates), notes_html,
+                fragments)
     present = files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
-    previous = {path: kept for path, kept in cache.pages.items() if path in present}
-    gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
-                        context_key=key if options.incremental else "", previous=previous,
-                        previous_sessions=cache.sessions)
-    site = gatherer.gather()
-    pages = len(site.pages) + sum(len(page.kept_sessions) for page in site.pages)
-    lap("gather")
+    previous = {path: kept for path, kept in cache.pages.items() if path in present} if options.incremental else {}
+    routes = sort_routes(site, previous, cache.sessions if options.incremental else {})
+    pages = len(routes.kept) + len(routes.made)
+    lap("plan")
 
-    charts_kept = {page.chart for page in site.pages if page.reuse and page.chart}
-    existing = {key for key in set(site.charts) | charts_kept if f"charts/{key}.svg" in present}
-    to_draw = {key: spec for key, spec in site.charts.items() if key not in existing}
-    drawn = draw_all(to_draw, workers=options.workers)
+    specs = {page.chart.key(): page.chart for _, page in routes.made if page.chart}
+    charts_kept = {chart for _, chart in routes.kept.values() if chart}
+    existing = {key for key in set(specs) | charts_kept if f"charts/{key}.svg" in present}
+    drawn = draw_all({key: spec for key, spec in specs.items() if key not in existing}, workers=options.workers)
     lap("charts")
 
     # the previous site's unchanged files are linked into the new one (by a helper process on a
     # large site) while the changed pages are rendered
-    reuse = tuple(sorted([page.path for page in site.pages if page.reuse]
-                         + [path for page in site.pages for path, _ in page.kept_sessions]
-                         + [f"charts/{key}.svg" for key in existing]))
+    reuse = tuple(sorted([*routes.kept, *(f"charts/{key}.svg" for key in existing)]))
     staging = Staging(options.output)
     try:
         staging.keep(reuse)
-        fragments = Fragments(cache.fragments if options.incremental else None)
-        files = _render(options, site, prepared, gatherer, drawn, fragments, progress,
-                        cache.store if options.incremental else None)
+        files = _render(options, site, routes, drawn, progress, cache.store if options.incremental else None)
     except BaseException:
         staging.abort()
         raise
@@ -261,10 +260,11 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
     saved = False
     if options.incremental:
         cache.fingerprint = fingerprint
-        cache.pages = {page.path: (page.key, page.chart) for page in site.pages if page.key}
-        cache.pages.update((path, (key, None)) for page in site.pages for path, key in page.kept_sessions)
+        cache.pages = dict(routes.kept)
+        cache.pages.update((route.path, (route.key, page.chart.key() if page.chart else None))
+                           for route, page in routes.made)
         cache.fragments = fragments.used
-        cache.sessions = gatherer.sessions
+        cache.sessions = routes.children
         cache.pages_count = pages
         try:
             save_state(options.output, cache)
@@ -283,7 +283,6 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
             save_header(options.output, cache)
         except OSError:
             pass
-    rendered = sum(1 for page in site.pages if not page.reuse)
-    return BuildResult(True, checked, pages, rendered, len(drawn), len(existing), stats,
+    return BuildResult(True, checked, pages, len(routes.made), len(drawn), len(existing), stats,
                        time.perf_counter() - started, timings, notes=tuple(cache.notes),
-                       working_set=(cache, prepared, gatherer, site, files, fragments, present, previous))
+                       working_set=(cache, prepared, site, routes, files, fragments, present, previous))

@@ -6,6 +6,7 @@ can only ever appear as text; record text is never used as a template.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import traceback
 from pathlib import Path
@@ -30,6 +31,22 @@ def default_templates() -> Path:
     if (checkout / "base.html").is_file():
         return checkout
     return Path(__file__).resolve().parent / "templates"
+
+
+def templates_digest(user_templates: Path | None) -> str:
+    """A digest of every template file by name and content, the user's first: what a page key
+    holds of the templates (a page is made again when its template, or any, changes)."""
+    hashed = hashlib.sha256()
+    for folder in ([Path(user_templates)] if user_templates else []) + [default_templates()]:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
+                data = path.read_bytes()
+                for part in (name, data):
+                    hashed.update(len(part).to_bytes(8, "big"))
+                    hashed.update(part)
+        hashed.update(b"\0folder")
+    return hashed.hexdigest()[:24]
 
 
 def template_problem(exc: TemplateError) -> str:
@@ -84,6 +101,7 @@ def environment(user_templates: Path | None = None, store: Store | None = None) 
 
 
 def render_page(env: Environment, page: Page) -> bytes:
+    """One page's bytes: its template rendered with its context."""
     return env.get_template(page.template).render(page.context).encode("utf-8")
 
 

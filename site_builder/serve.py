@@ -26,20 +26,17 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import TemplateError
 from markupsafe import escape
 
-from site_builder.build import BuildOptions, context_key, notes_html, template_files
-from site_builder.cache import FileCache
+from site_builder.build import BuildOptions, notes_html, template_files
+from site_builder.cache import FileCache, Fragments
 from site_builder.charts import ChartSpec, draw
-from site_builder.check import Checked, check, resolve_today
+from site_builder.check import check, resolve_today
 from site_builder.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
-from site_builder.export import ratings_csv, summary_json
 from site_builder.load import _EDITOR_LEFTOVER, discover
-from site_builder.model import Record
-from site_builder.pages import (Gatherer, SiteModel, competency_url, framework_url, rep_url, search_entries,
-                                session_url, team_url)
-from site_builder.pipeline import Prepared, prepare
+from site_builder.pipeline import prepare
+from site_builder.plan import Plan, Settings, plan
 from site_builder.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, default_templates, environment, \
-    render_page, search_index_script, template_problem
+    render_page, template_problem
 
 LIVE_PREFIX = "/__coachsite/"
 DEBOUNCE_SECONDS = 0.05  # one save is a burst of events (temp file, rename, chmod): wait for quiet
@@ -60,17 +57,6 @@ LIVE_SCRIPT = b"""// coachsite serve: reload this page when the records change (
 
 
 @dataclass
-class _Good:
-    """The last build of the records without errors: what pages are made of."""
-
-    checked: Checked
-    prepared: Prepared
-    gatherer: Gatherer
-    context_key: str
-    routes: dict[str, tuple[str, tuple]]  # page path -> (kind, arguments)
-
-
-@dataclass
 class RebuildResult:
     seconds: float
     errors: list[Diagnostic]
@@ -86,7 +72,7 @@ class LiveSite:
     files: FileCache = field(default_factory=FileCache)
     generation: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
-    good: _Good | None = None
+    good: Plan | None = None  # the plan of the last records without errors: what pages are made of
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -96,6 +82,7 @@ class LiveSite:
         self.charts: dict[str, ChartSpec] = {}
         self.drawn: dict[str, bytes] = {}
         self.memo: dict = {}  # per-rep analysis of unchanged reps
+        self.fragments: dict = {}  # pieces of the search index and the exports, by key (see Fragments)
         self.validate_memo: dict = {}  # per-record diagnostics of unchanged records
         self.env = None
         self.env_stamp: tuple = ()
@@ -128,10 +115,10 @@ class LiveSite:
         good = None
         if not checked.errors:
             prepared = prepare(checked, options.scope, drafts=options.drafts, memo=self.memo)
-            key = context_key(options, today, checked, prepared)
-            gatherer = Gatherer(prepared.repository, prepared.analysis, checked.config, options.scope, notes_html,
-                                context_key=key)
-            good = _Good(checked, prepared, gatherer, key, _routes(prepared))
+            if self.good is not None:  # the pieces the last plan made, with those it kept
+                self.fragments = {**self.good.fragments.stored, **self.good.fragments.used}
+            good = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates),
+                        notes_html, Fragments(self.fragments))
         with self.lock:
             if templates != self.env_stamp:
                 self.env, self.env_stamp = environment(options.templates), templates
@@ -174,45 +161,23 @@ class LiveSite:
             return produced, _type(path)
 
     def _produce(self, path: str) -> bytes | None:
-        good = self.good
-        assert good is not None
-        if path == "assets/search-index.js":
-            return search_index_script(search_entries(self._whole_site()))
-        if path == "data/summary.json":
-            return summary_json(good.prepared.analysis)
-        if path == "data/ratings.csv":
-            return ratings_csv(good.prepared.repository, good.prepared.repository.records)
-        route = good.routes.get(path)
+        """A file of the site, made as build makes it; a page is rendered again only when its key changed."""
+        site = self.good
+        assert site is not None
+        route = site.find(path)
         if route is None:
-            return None
-        kind, arguments = route
-        key = None
-        if kind == "session":
-            key = good.gatherer.session_key(*arguments)
-        elif kind == "rep":
-            key = good.gatherer.rep_key(*arguments)
-        elif kind == "team":
-            key = good.gatherer.team_key(*arguments)
-        if key is not None and path in self.keyed and self.keyed[path][0] == key:
-            return self.keyed[path][1]
-        good.gatherer.site = SiteModel()
-        getattr(good.gatherer, _METHODS[kind])(*arguments)
-        page = good.gatherer.site.pages[-1]
-        self.charts.update(good.gatherer.site.charts)
+            produce = site.files.get(path)
+            return produce() if produce is not None else None
+        key = route.key
+        kept = self.keyed.get(path)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        page = route.page()
+        if page.chart is not None:
+            self.charts[page.chart.key()] = page.chart
         html = render_page(self.env, page)
-        if key is not None:
-            self.keyed[path] = (key, html)
+        self.keyed[path] = (key, html)
         return html
-
-    def _whole_site(self) -> SiteModel:
-        """Every page's title and search text; rep and session pages without their contexts."""
-        good = self.good
-        assert good is not None
-        gatherer = good.gatherer
-        skipping = Gatherer(gatherer.repo, gatherer.analysis, gatherer.config, gatherer.scope, notes_html,
-                            context_key=good.context_key)
-        skipping.reusable = lambda page, key: (key, None)  # type: ignore[method-assign] # titles suffice
-        return skipping.gather()
 
     def _chart(self, path: str) -> tuple[bytes, str] | None:
         key = path[len("charts/"):].removesuffix(".svg")
@@ -251,30 +216,6 @@ class LiveSite:
         with self.changed:
             self.changed.wait_for(lambda: self.generation != generation, timeout=timeout)
             return self.generation
-
-
-_METHODS = {"home": "home", "framework": "framework_page", "competency": "competency_page",
-            "team": "team_page", "rep": "rep_page", "session": "session_page", "search": "search_page"}
-
-
-def _routes(prepared: Prepared) -> dict[str, tuple[str, tuple]]:
-    """Which page lives at which path, and what makes it."""
-    analysis, repository = prepared.analysis, prepared.repository
-    routes: dict[str, tuple[str, tuple]] = {"index.html": ("home", ()), "search.html": ("search", ())}
-    for framework in repository.frameworks.values():
-        routes[framework_url(framework.id)] = ("framework", (framework,))
-        for competency in framework.competencies:
-            routes[competency_url(framework.id, competency)] = ("competency", (framework, competency))
-    for team_id in analysis.teams:
-        routes[team_url(team_id)] = ("team", (team_id,))
-    for rep_id, rep in analysis.reps.items():
-        routes[rep_url(rep_id)] = ("rep", (rep_id,))
-        records: tuple[Record, ...] = rep.records
-        for index, record in enumerate(records):
-            previous = records[index - 1] if index else None
-            following = records[index + 1] if index + 1 < len(records) else None
-            routes[session_url(record)] = ("session", (record, previous, following))
-    return routes
 
 
 def _error_page(title: str, heading: str, problem: str) -> bytes:

@@ -26,7 +26,7 @@ LAYERS = {
     4: ("analysis: pure functions of the checked repository, and who is in scope",
         ("analyse", "scope", "pipeline")),
     5: ("site: view models, charts, rendering, the cache, writing; build and serve orchestrate them",
-        ("charts", "markdown", "cache", "export", "pages", "render", "write", "build", "serve")),
+        ("charts", "markdown", "cache", "export", "pages", "render", "plan", "write", "build", "serve")),
     6: ("commands: one module a command beside build and serve",
         ("approval", "new", "report", "diff", "schema", "demo")),
     7: ("the command line: the only code that prints and exits",
