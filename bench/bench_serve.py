@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from site_builder.build import BuildOptions  # noqa: E402
-from site_builder.serve import DEBOUNCE_SECONDS, serve  # noqa: E402
+from site_builder.commands.build import BuildOptions  # noqa: E402
+from site_builder.commands.serve import DEBOUNCE_SECONDS, serve  # noqa: E402
 
 TODAY = "2026-11-26"
 

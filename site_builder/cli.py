@@ -15,7 +15,7 @@ import click
 from jinja2 import TemplateError
 
 from site_builder import __version__
-from site_builder.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
+from site_builder.checks.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
 from site_builder.diagnostics import escape_control, escape_lines, format_github, format_json
 from site_builder.words import plural
 
@@ -205,8 +205,8 @@ def scope_options(function):
 def _scope_or_exit(root: Path, rep: str | None, team: str | None):
     """The scope of --rep or --team, refused (a usage error, the closest id suggested) when it
     names no person or team file, before the records are checked: their errors are no excuse."""
-    from site_builder.load import discover
-    from site_builder.scope import Scope, ScopeError, require_known
+    from site_builder.source.load import discover
+    from site_builder.analysis.scope import Scope, ScopeError, require_known
 
     if rep is not None and team is not None:
         raise click.UsageError("give --rep or --team, not both")
@@ -219,8 +219,8 @@ def _scope_or_exit(root: Path, rep: str | None, team: str | None):
 
 
 def _prepare_or_exit(checked: Checked, scope, drafts: bool):
-    from site_builder.pipeline import prepare
-    from site_builder.scope import ScopeError
+    from site_builder.analysis.pipeline import prepare
+    from site_builder.analysis.scope import ScopeError
 
     try:
         return prepare(checked, scope, drafts=drafts)
@@ -238,8 +238,8 @@ def _prepare_or_exit(checked: Checked, scope, drafts: bool):
 def report_command(root: Path, rep: str | None, team: str | None, as_json: bool, as_csv: bool,
                    drafts: bool, today: date) -> None:
     """Competency levels, trends, gaps and readiness, in the terminal or as JSON/CSV."""
-    from site_builder.export import ratings_csv, summary_json
-    from site_builder.report import text_report
+    from site_builder.site.export import ratings_csv, summary_json
+    from site_builder.commands.report import text_report
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
@@ -277,9 +277,9 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
                   templates: Path | None, timings: bool, cache_dir: Path | None, no_cache: bool,
                   today: date) -> None:
     """Build the static site (refuses to when the records have errors)."""
-    from site_builder.build import BuildOptions, build
-    from site_builder.scope import ScopeError
-    from site_builder.write import OutputError
+    from site_builder.commands.build import BuildOptions, build
+    from site_builder.analysis.scope import ScopeError
+    from site_builder.site.write import OutputError
 
     if cache_dir and no_cache:
         raise click.UsageError("give --cache-dir or --no-cache, not both")
@@ -305,7 +305,7 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
         click.echo(f"coachsite: not built: {exc.strerror or exc}{where}; {_previous_site(options.output)}", err=True)
         sys.exit(1)
     except TemplateError as exc:
-        from site_builder.render import template_problem
+        from site_builder.site.render import template_problem
 
         click.echo(escape_control(template_problem(exc)), err=True)
         click.echo(f"coachsite: not built: a template cannot be rendered ({_previous_site(options.output)})", err=True)
@@ -342,7 +342,7 @@ NOTES_SHOWN = 4
 def _previous_site(output: Path) -> str:
     """What a build that stopped left in its output folder, truly: the output folder's lock made
     it the only build, and a site is swapped in whole, never half."""
-    from site_builder.write import MARKER
+    from site_builder.site.write import MARKER
 
     if (output / MARKER).is_file():
         return "the previous site is untouched"
@@ -356,7 +356,7 @@ def _previous_site(output: Path) -> str:
 @today_option
 def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
     """Generate a synthetic organisation in DIRECTORY (for trying coachsite out and for benchmarks)."""
-    from site_builder.demo import generate
+    from site_builder.commands.demo import generate
     try:
         counts = generate(directory, reps, seed=seed, today=today)
     except ValueError as exc:
@@ -404,7 +404,7 @@ def new_group() -> None:
 def new_session_command(rep: str, kind: str, session_date: date | None, focus: str | None, root: Path,
                         today: date) -> None:
     """A draft session record for REP, written to records/sessions/REP/DATE-KIND.md."""
-    from site_builder.new import NewError, new_session
+    from site_builder.commands.new import NewError, new_session
 
     competencies = None if focus is None else [c.strip() for c in focus.split(",") if c.strip()]
     try:
@@ -425,7 +425,7 @@ def new_session_command(rep: str, kind: str, session_date: date | None, focus: s
 def new_rep_command(rep_id: str, team: str, role: str, name: str, joined: date | None, root: Path,
                     today: date) -> None:
     """A person with a development-plan skeleton, written to records/people/ID.md."""
-    from site_builder.new import NewError, new_rep
+    from site_builder.commands.new import NewError, new_rep
 
     try:
         path = new_rep(root, rep_id, team, role, name, today, joined=joined)
@@ -443,7 +443,7 @@ def new_rep_command(rep_id: str, team: str, role: str, name: str, joined: date |
 @today_option
 def new_team_command(team_id: str, name: str, manager: str, framework: str, root: Path, today: date) -> None:
     """A team with a goals skeleton, written to records/teams/ID.md."""
-    from site_builder.new import NewError, new_team
+    from site_builder.commands.new import NewError, new_team
 
     try:
         path = new_team(root, team_id, name, manager, framework, today=today)
@@ -462,7 +462,7 @@ def new_team_command(team_id: str, name: str, manager: str, framework: str, root
 @today_option
 def schema_command(root: Path, output: Path | None, record: str, framework: str | None, today: date) -> None:
     """A JSON Schema of the front matter, for editors: competencies, kinds, statuses and scale."""
-    from site_builder.schema import SchemaError, schema_json
+    from site_builder.commands.schema import SchemaError, schema_json
 
     checked = check(root, today)  # today: which dates are in the future, so which errors are counted
     try:
@@ -489,7 +489,7 @@ def schema_command(root: Path, output: Path | None, record: str, framework: str 
 @_today_option("The day of approval (default: SOURCE_DATE_EPOCH, else the system date).")
 def approve_command(record: Path, dispute: str | None, today: date) -> None:
     """Approve RECORD as its coachee (or dispute it): sets status, approved_on and a digest of the content."""
-    from site_builder.approval import ApprovalError, approve
+    from site_builder.commands.approval import ApprovalError, approve
 
     try:
         result = approve(record, today, dispute)
@@ -517,7 +517,7 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
     rep's current level, trend and gap, and the problems it introduces or fixes. Reads the revisions
     with git; never touches the working tree. Exit 1 when the change introduces errors.
     """
-    from site_builder.diff import FORMATS, DiffError, diff
+    from site_builder.commands.diff import FORMATS, DiffError, diff
 
     try:
         report = diff(root, base, head, today)
@@ -542,9 +542,9 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
 def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool,
                   templates: Path | None, today: date | None) -> None:
     """Preview the site at http://127.0.0.1:PORT/, rebuilding and reloading on every save."""
-    from site_builder.build import BuildOptions
-    from site_builder.scope import ScopeError
-    from site_builder.serve import serve
+    from site_builder.commands.build import BuildOptions
+    from site_builder.analysis.scope import ScopeError
+    from site_builder.commands.serve import serve
 
     options = BuildOptions(root=root, output=root / "_site", today=today, scope=_scope_or_exit(root, rep, team),
                            drafts=drafts, templates=templates)

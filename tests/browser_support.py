@@ -35,7 +35,7 @@ _built: dict[str, Path] = {}
 def build_sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's sample records built as a site, once per test session."""
     if "site" not in _built:
-        from site_builder.build import BuildOptions, build
+        from site_builder.commands.build import BuildOptions, build
 
         output = tmp_path_factory.mktemp("browser-site") / "site"
         result = build(BuildOptions(root=REPO, output=output, today=TODAY))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from site_builder.check import Checked, check
+from site_builder.checks.check import Checked, check
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 26)  # the sample data's reference date

@@ -16,8 +16,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from site_builder.build import BuildOptions
-from site_builder.serve import serve
+from site_builder.commands.build import BuildOptions
+from site_builder.commands.serve import serve
 from tests.conftest import TODAY
 
 TIMEOUT = 10.0  # seconds any one expected thing (an event, a changed page) may take

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from site_builder.build import BuildOptions, build
-from site_builder.cache import cache_folder
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.cache import cache_folder
 from tests.conftest import MINI, REPO, TODAY, copy_sample, session, write_tree
 
 TODAY_ARG = TODAY.isoformat()

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from site_builder.analyse import analyse, least_squares_slope, trend
-from site_builder.config import Config
+from site_builder.analysis.analyse import analyse, least_squares_slope, trend
+from site_builder.source.config import Config
 from tests.conftest import TODAY, session
 
 # --- helpers: one record file from a compact description -------------------------------------

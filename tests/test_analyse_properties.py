@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder.analyse import analyse
-from site_builder.config import Config
-from site_builder.model import (COUNTING_STATUSES, KINDS, STATUSES, STREAM_OF_KIND, Competency, Framework,
+from site_builder.analysis.analyse import analyse
+from site_builder.source.config import Config
+from site_builder.source.model import (COUNTING_STATUSES, KINDS, STATUSES, STREAM_OF_KIND, Competency, Framework,
                                 Level, Person, Record, Ref, Repository, Role, Team)
 
 TODAY = date(2026, 11, 26)

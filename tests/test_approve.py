@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.approval import ApprovalError, approve
-from site_builder.check import check
-from site_builder.record_digest import approval_digest
+from site_builder.commands.approval import ApprovalError, approve
+from site_builder.checks.check import check
+from site_builder.source.record_digest import approval_digest
 from tests.conftest import MINI, REPO, TODAY, codes, session, write_tree
 
 ANA = "records/sessions/ana/2026-03-02-coaching.md"
@@ -341,7 +341,7 @@ def test_a_file_that_cannot_be_written_is_a_refusal_not_a_crash(tmp_path, monkey
 
     def read_only_folder(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr("site_builder.approval.tempfile.mkstemp", read_only_folder)
+    monkeypatch.setattr("site_builder.commands.approval.tempfile.mkstemp", read_only_folder)
     with pytest.raises(ApprovalError, match="cannot write the file"):
         approve(root / ANA, TODAY)
     assert (root / ANA).read_text() == SHARED
@@ -354,7 +354,7 @@ def test_a_file_changed_while_approving_is_not_overwritten(tmp_path, monkeypatch
     def editor_saves_meanwhile(descriptor):
         real_fsync(descriptor)
         (root / ANA).write_text(SHARED.replace("opening: 3", "opening: 4"))
-    monkeypatch.setattr("site_builder.approval.os.fsync", editor_saves_meanwhile)
+    monkeypatch.setattr("site_builder.commands.approval.os.fsync", editor_saves_meanwhile)
     with pytest.raises(ApprovalError, match="changed while"):
         approve(root / ANA, TODAY)
     assert "opening: 4" in (root / ANA).read_text()

@@ -25,11 +25,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from site_builder import write as write_module
-from site_builder.build import BuildOptions, build
-from site_builder.render import CONTENT_SECURITY_POLICY
-from site_builder.scope import Scope
-from site_builder.write import MARKER, OutputError
+from site_builder.site import write as write_module
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.render import CONTENT_SECURITY_POLICY
+from site_builder.analysis.scope import Scope
+from site_builder.site.write import MARKER, OutputError
 from tests.conftest import MINI, REPO, TODAY, session, write_tree
 from tests.support import (SUMMARY_LINE, TODAY_ARG, ParsedPage, assert_same_tree, bump_rating, clean_env, coachsite,
                            inodes, leftovers, mini_repo, snapshot)

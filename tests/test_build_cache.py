@@ -25,12 +25,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from site_builder.build import BuildOptions, build
-from site_builder.cache import STATE_SHARDS, Store, cache_folder, cache_path, load_cache, save_cache
-from site_builder import cache as cache_module
-from site_builder import _linker
-from site_builder import write as write_module
-from site_builder.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.cache import STATE_SHARDS, Store, cache_folder, cache_path, load_cache, save_cache
+from site_builder.site import cache as cache_module
+from site_builder.site import _linker
+from site_builder.site import write as write_module
+from site_builder.site.write import MARKER, OutputError, WriteStats, _safe_relative, write_site
 from tests.conftest import TODAY, session
 from tests.support import (RECORD, SUMMARY_LINE, TODAY_ARG, add_sentence, assert_same_tree, bump_rating, clean_env,
                            coachsite, from_scratch, inodes, snapshot)

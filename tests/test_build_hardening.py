@@ -26,10 +26,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.build import BuildOptions, build
-from site_builder.cache import MAGIC, Store, cache_folder, code_identity, header_name, user_cache_home
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.cache import MAGIC, cache_folder, code_identity, header_name, user_cache_home
 from site_builder.locks import held
-from site_builder.write import MARKER, lock_path
+from site_builder.site.write import MARKER, lock_path
 from tests.conftest import TODAY, copy_sample, session, write_tree
 from tests.support import (RECORD, TODAY_ARG, ParsedPage, add_sentence, assert_same_tree, bump_rating, clean_env,
                            leftovers, mini_repo, snapshot)
@@ -341,7 +341,7 @@ def test_builds_started_together_always_leave_a_complete_right_site(tmp_path, se
 
 KILL_AT = textwrap.dedent("""
     import os, signal, sys
-    from site_builder import write
+    from site_builder.site import write
 
     point = sys.argv.pop(1)
 
@@ -428,7 +428,7 @@ def test_a_build_killed_at_any_step_leaves_a_whole_site_and_the_next_build_mends
 
 def test_the_site_is_exchanged_in_one_step_on_linux(tmp_path, monkeypatch):
     """No rename of the output folder itself: the new site and the old swap places atomically."""
-    from site_builder import write as write_module
+    from site_builder.site import write as write_module
 
     root = mini_repo(tmp_path / "repo")
     site = tmp_path / "site"

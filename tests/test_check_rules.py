@@ -13,8 +13,8 @@ import os
 import threading
 import time
 
-from site_builder.check import check
-from site_builder.load import MAX_FILE_BYTES
+from site_builder.checks.check import check
+from site_builder.source.load import MAX_FILE_BYTES
 from tests.conftest import FRAMEWORK, GOOD, MINI, TODAY, S, codes, session, write_tree
 
 ANA = "records/people/ana.md"

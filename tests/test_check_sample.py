@@ -21,8 +21,8 @@ from typing import Callable
 
 import pytest
 
-from site_builder.check import check
-from site_builder.load import MAX_FILE_BYTES
+from site_builder.checks.check import check
+from site_builder.source.load import MAX_FILE_BYTES
 from tests.conftest import REPO, TODAY, copy_sample
 
 FRAMEWORK_FILE = "frameworks/field-sales.yaml"

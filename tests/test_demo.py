@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.check import check
-from site_builder.demo import COMPETENCY_IDS, _ascii_id, generate
-from site_builder.model import KINDS, STATUSES
-from site_builder.pipeline import prepare
+from site_builder.checks.check import check
+from site_builder.commands.demo import COMPETENCY_IDS, _ascii_id, generate
+from site_builder.source.model import KINDS, STATUSES
+from site_builder.analysis.pipeline import prepare
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 26)

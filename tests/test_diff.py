@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.diagnostics import error
-from site_builder.diff import (COLLAPSE_AFTER, MARKER, DiffError, DiffReport, FileChange, RatingChange, Revision,
+from site_builder.commands.diff import (COLLAPSE_AFTER, MARKER, DiffError, DiffReport, FileChange, RatingChange, Revision,
                                diff, format_markdown, format_text)
 from tests.conftest import MINI, TODAY, session, write_tree
 from tests.support import GIT_ENV, commit_all, git, make_repository, rendered, tables

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from site_builder.diff import file_digests
-from site_builder.load import discover
+from site_builder.commands.diff import file_digests
+from site_builder.source.load import discover
 from tests.conftest import MINI, write_tree
 
 ODD = {

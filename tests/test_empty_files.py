@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.check import check
+from site_builder.checks.check import check
 from tests.conftest import MINI, TODAY, codes, copy_sample, session
 
 F = "frameworks/mini.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.build import BuildOptions, build
+from site_builder.commands.build import BuildOptions, build
 from tests.conftest import TODAY, copy_sample
 from tests.support import snapshot
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from site_builder.build import BuildOptions, build
-from site_builder.check import check, parse_date, resolve_today
+from site_builder.commands.build import BuildOptions, build
+from site_builder.checks.check import check, parse_date, resolve_today
 from site_builder.cli import main
 from site_builder.diagnostics import Diagnostic, escape_control, format_github, format_json
 from tests.conftest import FRAMEWORK, GOOD, MINI, REPO, TODAY, S, codes, copy_sample, session, write_tree
@@ -152,7 +152,7 @@ def test_tex_in_names_and_level_labels_is_drawn_as_text(tmp_path):
 
 
 def test_chart_workers_draw_plain_text_too():
-    from site_builder.charts import ChartSpec, Panel, draw_all
+    from site_builder.site.charts import ChartSpec, Panel, draw_all
 
     panel = Panel("$\\alpha$ ($_$)", 3, ((("2026-01-05", 2),),) + ((),) * 4)
     specs = {str(i): ChartSpec(((1, "$\\beta$"), (2, "b")), "2026-01-01", "2026-07-01", (panel,))
@@ -179,7 +179,7 @@ def test_build_at_the_ends_of_the_calendar(tmp_path, day, joined):
 
 
 def test_chart_range_is_clamped_to_the_calendar():
-    from site_builder.charts import _ticks, date_range
+    from site_builder.site.charts import _ticks, date_range
 
     assert date_range([date(9999, 12, 31)], date(9999, 12, 31)) == ("9999-10-01", "9999-12-31")
     assert date_range([date(1, 1, 1)], date(1, 1, 1)) == ("0001-01-01", "0001-04-01")

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-import site_builder.new as new
-from site_builder.build import BuildOptions, build
-from site_builder.check import check, parse_date
-from site_builder.diff import diff, format_markdown, format_text
-from site_builder.export import summary_json
-from site_builder.new import new_session
-from site_builder.pipeline import prepare
-from site_builder.schema import front_matter_schema
+import site_builder.commands.new as new
+from site_builder.commands.build import BuildOptions, build
+from site_builder.checks.check import check, parse_date
+from site_builder.commands.diff import diff, format_markdown, format_text
+from site_builder.site.export import summary_json
+from site_builder.commands.new import new_session
+from site_builder.analysis.pipeline import prepare
+from site_builder.commands.schema import front_matter_schema
 from tests.conftest import FRAMEWORK, MINI, TODAY, session, write_tree
 from tests.support import make_repository, rendered, tables
 
@@ -180,8 +180,8 @@ def test_site_export_and_report_json_stay_the_same_bytes(controls_root, tmp_path
 
 
 def test_diff_json_and_the_schema_escape_what_a_terminal_would_obey(forged_diff, tmp_path):
-    from site_builder.diff import format_json
-    from site_builder.schema import schema_json
+    from site_builder.commands.diff import format_json
+    from site_builder.commands.schema import schema_json
 
     document = format_json(forged_diff)
     assert not RAW_IN_JSON.search(document) and "\\u001b[2J" in document  # the forged file name

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from site_builder.build import BuildOptions, build
+from site_builder.commands.build import BuildOptions, build
 from tests.conftest import FRAMEWORK, MINI, TODAY, codes, session, write_tree
 
 S = "records/sessions/ana/2025-03-02-call.md"

@@ -5,7 +5,7 @@ import posixpath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder.pages import rel
+from site_builder.site.pages import rel
 
 # a site path is folders, then a file: no path is both a file and a folder
 folders = st.lists(st.sampled_from(["reps", "teams", "ana", "a", "b", "charts"]), max_size=3)

@@ -15,9 +15,9 @@ import frontmatter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.check import check
-from site_builder.load import split_front_matter
-from site_builder.yamlnodes import compose, compose_events
+from site_builder.checks.check import check
+from site_builder.source.load import split_front_matter
+from site_builder.source.yamlnodes import compose, compose_events
 from tests.conftest import MINI, TODAY, write_tree
 
 SETTINGS = settings(max_examples=150, deadline=None,

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.check import check
-from site_builder.markdown_scan import star_headings
-from site_builder.model import COACH_REQUIRED, COACHED_KINDS, KINDS
-from site_builder.new import NewError, new_rep, new_session, new_team
+from site_builder.checks.check import check
+from site_builder.source.markdown_scan import star_headings
+from site_builder.source.model import COACH_REQUIRED, COACHED_KINDS, KINDS
+from site_builder.commands.new import NewError, new_rep, new_session, new_team
 from tests.conftest import MINI, TODAY, write_tree
 
 LAST_CALL = "records/sessions/ana-ruiz/2026-11-10-observed-call-riverside-pcn.md"  # ana's last session

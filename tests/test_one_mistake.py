@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.check import check
+from site_builder.checks.check import check
 from tests.conftest import FRAMEWORK, MINI, TODAY, codes, session, write_tree
 
 F = "frameworks/mini.yaml"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.check import check
+from site_builder.checks.check import check
 from tests.conftest import REPO, TODAY
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.json"

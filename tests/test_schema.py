@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.check import check
-from site_builder.model import INVOLVEMENTS, KINDS, STATUSES
-from site_builder.new import new_session
-from site_builder.schema import front_matter_schema, schema_json
+from site_builder.checks.check import check
+from site_builder.source.model import INVOLVEMENTS, KINDS, STATUSES
+from site_builder.commands.new import new_session
+from site_builder.commands.schema import front_matter_schema, schema_json
 from tests.conftest import MINI, REPO, TODAY, write_tree
 
 jsonschema = pytest.importorskip("jsonschema")

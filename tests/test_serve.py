@@ -27,7 +27,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from site_builder.build import BuildOptions, build
+from site_builder.commands.build import BuildOptions, build
 from tests.conftest import MINI, REPO, TODAY, session, write_tree
 from tests.serve_support import LIVE_SCRIPT_TAG, PAGE, RECORD, TIMEOUT, Live, overlay_text
 

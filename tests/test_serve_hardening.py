@@ -16,8 +16,8 @@ import threading
 import time
 
 
-from site_builder.build import BuildOptions
-from site_builder.serve import own_hosts, serve
+from site_builder.commands.build import BuildOptions
+from site_builder.commands.serve import own_hosts, serve
 from tests.conftest import MINI, REPO, TODAY, write_tree
 from tests.serve_support import LIVE_SCRIPT_TAG, PAGE, TIMEOUT
 
@@ -257,7 +257,7 @@ def test_errors_found_while_files_change_again_are_not_published(tmp_path):
     """An editor that writes a record in place (truncate, then write) can be read halfway: an empty
     record is an error for a moment. When more file events came in during that rebuild, its errors
     are not shown (no overlay flashes); the next rebuild reads the file whole."""
-    from site_builder.serve import LiveSite
+    from site_builder.commands.serve import LiveSite
 
     write_tree(tmp_path, MINI)
     site = LiveSite(BuildOptions(root=tmp_path, output=tmp_path / "_site", today=TODAY))

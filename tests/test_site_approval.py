@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from site_builder.approval import approve
-from site_builder.build import BuildOptions, build
+from site_builder.commands.approval import approve
+from site_builder.commands.build import BuildOptions, build
 from tests.conftest import MINI, session, write_tree
 
 RECORD = "records/sessions/ana/2025-03-02-coaching.md"

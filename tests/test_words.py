@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import cli, diff, pages, report, words
-from site_builder.build import BuildOptions, build
-from site_builder.render import environment
+from site_builder import cli, words
+from site_builder.commands import diff, report
+from site_builder.site import pages
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.render import environment
 from site_builder.words import TREND_WORDS, plural, signed, trend_label
 from tests.conftest import MINI, TODAY, session, write_tree
 

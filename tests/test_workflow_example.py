@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.diff import MARKER
+from site_builder.commands.diff import MARKER
 from tests.conftest import REPO, TODAY, write_tree
 
 WORKFLOW = REPO / "docs" / "examples" / "github-workflow.yml"

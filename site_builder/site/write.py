@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from site_builder import _linker
+from site_builder.site import _linker
 from site_builder.locks import held
 
 MARKER = ".coachsite-site"  # marks a folder as a site coachsite built, and may replace

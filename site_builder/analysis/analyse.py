@@ -14,9 +14,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
 
-from site_builder.config import Config
+from site_builder.source.config import Config
 from site_builder.digests import digest
-from site_builder.model import COACHED_KINDS, Person, Record, Repository, named_tuple_reduce
+from site_builder.source.model import COACHED_KINDS, Person, Record, Repository, named_tuple_reduce
 
 STREAMS = ("observed", "self", "360", "customer", "knowledge")
 

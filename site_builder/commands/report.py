@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from site_builder.analyse import Analysis, RepAnalysis, TeamAnalysis
+from site_builder.analysis.analyse import Analysis, RepAnalysis, TeamAnalysis
 from site_builder.diagnostics import escape_control
 from site_builder.words import plural, signed, trend_label
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from site_builder.model import STAR_HEADINGS
+from site_builder.source.model import STAR_HEADINGS
 
 _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")

@@ -11,11 +11,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from site_builder.check import Checked, check
+from site_builder.checks.check import Checked, check
 from site_builder.diagnostics import did_you_mean
-from site_builder.load import parse_file
-from site_builder.model import COACH_REQUIRED, COACHED_KINDS, KINDS, Framework, Person, Role
-from site_builder.records import model_file, valid_id
+from site_builder.source.load import parse_file
+from site_builder.source.model import COACH_REQUIRED, COACHED_KINDS, KINDS, Framework, Person, Role
+from site_builder.source.records import model_file, valid_id
 
 SESSIONS = "records/sessions"
 PEOPLE = "records/people"
@@ -285,8 +285,8 @@ def new_session(root: Path, rep: str, kind: str, today: datetime.date, date: dat
     `focus` None suggests the focus of the rep's last coaching session or observed call; an empty
     list means no focus yet. Raises NewError, having written nothing, when the request is refused.
     """
-    from site_builder.pipeline import prepare
-    from site_builder.scope import Scope
+    from site_builder.analysis.pipeline import prepare
+    from site_builder.analysis.scope import Scope
 
     if kind not in KINDS:
         raise NewError(f"unknown kind '{kind}'{_suggest(kind, KINDS)}")

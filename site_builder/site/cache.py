@@ -40,11 +40,11 @@ def code_identity() -> str:
     """This coachsite's code: its version and every module file by size and modification time.
     What the cache holds, and every page key, is only valid for the code that made it: a new
     release, a checkout of another commit or an edited module means starting afresh."""
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parent.parent  # site_builder/, with every stage's package
     stamps = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         info = path.stat()
-        stamps.append((path.name, info.st_size, info.st_mtime_ns))
+        stamps.append((path.relative_to(package).as_posix(), info.st_size, info.st_mtime_ns))
     return hashlib.sha256(repr((__version__, FORMAT, stamps)).encode()).hexdigest()[:24]
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from site_builder.config import Config
+from site_builder.source.config import Config
 from site_builder.diagnostics import did_you_mean, json_safe
-from site_builder.model import COACH_REQUIRED, INVOLVEMENTS, KINDS, STATUSES, Framework, Repository
-from site_builder.records import MAX_ID_LENGTH, PERSON_KEYS, SESSION_KEYS, TEAM_KEYS
+from site_builder.source.model import COACH_REQUIRED, INVOLVEMENTS, KINDS, STATUSES, Framework, Repository
+from site_builder.source.records import MAX_ID_LENGTH, PERSON_KEYS, SESSION_KEYS, TEAM_KEYS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -12,10 +12,10 @@ import json
 from datetime import date
 from typing import Callable
 
-from site_builder.analyse import Analysis, CompetencyStatus, Observation, RepAnalysis, TeamAnalysis
-from site_builder.cache import Fragments
+from site_builder.analysis.analyse import Analysis, CompetencyStatus, Observation, RepAnalysis, TeamAnalysis
+from site_builder.site.cache import Fragments
 from site_builder.diagnostics import json_safe
-from site_builder.model import Record, Repository
+from site_builder.source.model import Record, Repository
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("date", "rep", "team", "competency", "stream", "kind", "value", "coach", "status", "path")

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from site_builder.config import Config, load_config
+from site_builder.source.config import Config, load_config
 from site_builder.diagnostics import Diagnostic, sort_diagnostics
-from site_builder.load import discover, read_one, stamp
-from site_builder.model import Repository
-from site_builder.records import assemble, file_id, model_file
-from site_builder.validate import Unread, validate
+from site_builder.source.load import discover, read_one, stamp
+from site_builder.source.model import Repository
+from site_builder.source.records import assemble, file_id, model_file
+from site_builder.checks.validate import Unread, validate
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from site_builder.load import parse_file
-from site_builder.record_digest import bookkeeping_spans, digest_of, is_flow
-from site_builder.yamlnodes import Node
+from site_builder.source.load import parse_file
+from site_builder.source.record_digest import bookkeeping_spans, digest_of, is_flow
+from site_builder.source.yamlnodes import Node
 
 _DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'")

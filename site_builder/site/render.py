@@ -15,8 +15,8 @@ from jinja2 import (BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, 
                     select_autoescape)
 from jinja2.bccache import Bucket
 
-from site_builder.cache import Store
-from site_builder.pages import Page
+from site_builder.site.cache import Store
+from site_builder.site.pages import Page
 from site_builder.words import FILTERS
 
 ASSETS = ("style.css", "search.js")
@@ -27,10 +27,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; script-src 'se
 
 def default_templates() -> Path:
     """templates/ beside the package in a checkout; the packaged copy when installed."""
-    checkout = Path(__file__).resolve().parent.parent / "templates"
+    package = Path(__file__).resolve().parent.parent  # site_builder/
+    checkout = package.parent / "templates"
     if (checkout / "base.html").is_file():
         return checkout
-    return Path(__file__).resolve().parent / "templates"
+    return package / "templates"
 
 
 def templates_digest(user_templates: Path | None) -> str:

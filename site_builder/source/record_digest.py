@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-from site_builder.load import split_front_matter
-from site_builder.yamlnodes import Node, compose
+from site_builder.source.load import split_front_matter
+from site_builder.source.yamlnodes import Node, compose
 
 # The approval bookkeeping: the lines the digest leaves out and the only lines `approve` writes.
 BOOKKEEPING_KEYS = ("status", "approved_on", "digest", "dispute")

@@ -26,16 +26,16 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import TemplateError
 from markupsafe import escape
 
-from site_builder.build import BuildOptions, notes_html, template_files
-from site_builder.cache import FileCache, Fragments
-from site_builder.charts import ChartSpec, draw
-from site_builder.check import check, resolve_today
-from site_builder.config import CONFIG_FILE
+from site_builder.commands.build import BuildOptions, notes_html, template_files
+from site_builder.site.cache import FileCache, Fragments
+from site_builder.site.charts import ChartSpec, draw
+from site_builder.checks.check import check, resolve_today
+from site_builder.source.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
-from site_builder.load import _EDITOR_LEFTOVER, discover
-from site_builder.pipeline import prepare
-from site_builder.plan import Plan, Settings, plan
-from site_builder.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, default_templates, environment, \
+from site_builder.source.load import _EDITOR_LEFTOVER, discover
+from site_builder.analysis.pipeline import prepare
+from site_builder.site.plan import Plan, Settings, plan
+from site_builder.site.render import ASSETS, CONTENT_SECURITY_POLICY, asset_bytes, default_templates, environment, \
     render_page, template_problem
 
 LIVE_PREFIX = "/__coachsite/"
@@ -501,7 +501,7 @@ def serve(options: BuildOptions, port: int = 8000, host: str = "127.0.0.1",
     """Build, serve on host:port (port 0: any free port), watch and rebuild until interrupted.
 
     Raises ScopeError before serving anything when --rep or --team names no person or team file."""
-    from site_builder.scope import require_known
+    from site_builder.analysis.scope import require_known
 
     # from the file names, at start: with errors in the records, a rebuild would find out only later
     require_known(options.scope, discover(options.root)[0] if not options.scope.everything else ())

@@ -12,12 +12,12 @@ from datetime import date
 from typing import Callable, Iterable
 
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
-from site_builder.load import SourceFile
-from site_builder.markdown_scan import star_headings
-from site_builder.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
+from site_builder.source.load import SourceFile
+from site_builder.source.markdown_scan import star_headings
+from site_builder.source.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
                                 Framework, Level, Person, Record, Ref, Repository, Role, Team)
-from site_builder.record_digest import digest_of
-from site_builder.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
+from site_builder.source.record_digest import digest_of
+from site_builder.source.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 64

@@ -1,7 +1,7 @@
 """Site stage, the plan: every file of the site, where it lives, what makes it and its key.
 
 `plan()` turns the checked, analysed repository into routes: an output path, a page kind, and
-(through the kind) the template, the pure page builder of site_builder.pages, the search entry
+(through the kind) the template, the pure page builder of site_builder.site.pages, the search entry
 and the inputs the page's key digests. `build` renders the routes whose key changed and keeps
 the rest; `serve` indexes the same routes by path and renders on request, memoised by the same
 keys. Nothing here renders, writes or reads a file but the templates it digests.
@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from site_builder import pages
-from site_builder.analyse import Analysis
-from site_builder.cache import Fragments, code_identity
-from site_builder.check import Checked
+from site_builder.site import pages
+from site_builder.analysis.analyse import Analysis
+from site_builder.site.cache import Fragments, code_identity
+from site_builder.checks.check import Checked
 from site_builder.digests import digest
-from site_builder.export import ratings_csv, summary_json
-from site_builder.model import Record
-from site_builder.pages import (Page, View, competency_url, framework_url, rep_url, search_entry, session_url,
+from site_builder.site.export import ratings_csv, summary_json
+from site_builder.source.model import Record
+from site_builder.site.pages import (Page, View, competency_url, framework_url, rep_url, search_entry, session_url,
                                 team_url)
-from site_builder.pipeline import Prepared
-from site_builder.render import ASSETS, asset_bytes, search_entries_bytes, search_index_script, templates_digest
-from site_builder.scope import Scope
+from site_builder.analysis.pipeline import Prepared
+from site_builder.site.render import ASSETS, asset_bytes, search_entries_bytes, search_index_script, templates_digest
+from site_builder.analysis.scope import Scope
 
 
 @dataclass(frozen=True)

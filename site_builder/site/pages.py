@@ -4,7 +4,7 @@ One small pure function per page kind makes that page's context (`home`, `rep_pa
 one per searchable kind its title and search words (`describe_rep`, ...). Compute in Python,
 present in Jinja: every number, label, colour class and URL a template shows is decided here.
 Nothing here renders HTML, touches a file, or knows whether a page is new, kept or cached: which
-page lives where, and when it must be made again, is the plan's (site_builder.plan).
+page lives where, and when it must be made again, is the plan's (site_builder.site.plan).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from site_builder.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
-from site_builder.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
-from site_builder.config import Config
-from site_builder.model import Framework, Record, Repository
-from site_builder.scope import Scope
+from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
+from site_builder.site.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
+from site_builder.source.config import Config
+from site_builder.source.model import Framework, Record, Repository
+from site_builder.analysis.scope import Scope
 from site_builder.words import (INVOLVEMENT_LABELS, KIND_LABELS, STATUS_LABELS, STREAM_LABELS, TREND_SYMBOLS,
                                  TREND_WORDS, signed)
 

@@ -1,6 +1,6 @@
 """The build command: check, analyse, plan, draw, render, then write. Orchestration only.
 
-Incremental by construction: every route of the plan (site_builder.plan) has a key digesting all
+Incremental by construction: every route of the plan (site_builder.site.plan) has a key digesting all
 of its inputs; a page whose key matches the one its file was made with is kept (hard-linked),
 every other page is made and rendered. When no input changed at all (same fingerprint), nothing
 is redone.
@@ -20,22 +20,22 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused,
+from site_builder.site.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused,
                                 load_cache, make_folder, save_header, save_state, site_identity)
-from site_builder.charts import draw_all
-from site_builder.check import Checked, check, resolve_today
-from site_builder.config import CONFIG_FILE
+from site_builder.site.charts import draw_all
+from site_builder.checks.check import Checked, check, resolve_today
+from site_builder.source.config import CONFIG_FILE
 from site_builder.diagnostics import Diagnostic
 from site_builder.digests import digest
-from site_builder.load import discover, stamp
-from site_builder.markdown import heading_offset, render_markdown
-from site_builder.pages import Page
-from site_builder.pipeline import prepare
-from site_builder.plan import Plan, Route, Settings, plan
-from site_builder.render import (default_templates, environment, render_page)
-from site_builder.scope import Scope
+from site_builder.source.load import discover, stamp
+from site_builder.site.markdown import heading_offset, render_markdown
+from site_builder.site.pages import Page
+from site_builder.analysis.pipeline import prepare
+from site_builder.site.plan import Plan, Route, Settings, plan
+from site_builder.site.render import (default_templates, environment, render_page)
+from site_builder.analysis.scope import Scope
 from site_builder.locks import held
-from site_builder.write import MARKER, Staging, WriteStats, check_target, files_in, output_lock, tidy
+from site_builder.site.write import MARKER, Staging, WriteStats, check_target, files_in, output_lock, tidy
 
 
 @dataclass(frozen=True)

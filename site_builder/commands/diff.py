@@ -18,13 +18,13 @@ from datetime import date
 from html import escape as html_escape
 from pathlib import Path
 
-from site_builder.analyse import Analysis
-from site_builder.check import Checked, check, resolve_today
+from site_builder.analysis.analyse import Analysis
+from site_builder.checks.check import Checked, check, resolve_today
 from site_builder.diagnostics import Diagnostic, escape_control, json_safe
-from site_builder.load import ENTER, READ, SKIP, TREES, classify
-from site_builder.model import Record
-from site_builder.pipeline import prepare
-from site_builder.report import table
+from site_builder.source.load import ENTER, READ, SKIP, TREES, classify
+from site_builder.source.model import Record
+from site_builder.analysis.pipeline import prepare
+from site_builder.commands.report import table
 from site_builder.words import TREND_WORDS, plural, signed
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"

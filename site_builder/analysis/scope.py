@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from site_builder.analyse import rep_ids
+from site_builder.analysis.analyse import rep_ids
 from site_builder.diagnostics import did_you_mean
-from site_builder.load import Found
-from site_builder.model import Repository
-from site_builder.records import file_id
+from site_builder.source.load import Found
+from site_builder.source.model import Repository
+from site_builder.source.records import file_id
 
 
 @dataclass(frozen=True)

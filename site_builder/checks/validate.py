@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
-from site_builder.config import Config
+from site_builder.source.config import Config
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.digests import digest
-from site_builder.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
+from site_builder.source.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
                                 Repository)
-from site_builder.records import use_a_level
+from site_builder.source.records import use_a_level
 
 
 @dataclass(frozen=True)

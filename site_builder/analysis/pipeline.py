@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from site_builder.analyse import Analysis, analyse
-from site_builder.check import Checked
-from site_builder.model import Repository
-from site_builder.scope import Scope, restrict
+from site_builder.analysis.analyse import Analysis, analyse
+from site_builder.checks.check import Checked
+from site_builder.source.model import Repository
+from site_builder.analysis.scope import Scope, restrict
 
 
 @dataclass(frozen=True)

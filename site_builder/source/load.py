@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from site_builder.diagnostics import Diagnostic, error, warning
-from site_builder.yamlnodes import Node, compose
+from site_builder.source.yamlnodes import Node, compose
 
 MAX_FILE_BYTES = 1024 * 1024  # a coaching note is a few KB; a MB is a pasted attachment
 BOM = b"\xef\xbb\xbf"
