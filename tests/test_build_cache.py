@@ -1,5 +1,6 @@
-"""The build cache and the incremental build: the cache's state in 64 shards (only the changed
-ones rewritten, a damaged one costing a re-render but never a wrong site), the page count kept in
+"""The build cache and the incremental build: the cache's state in one file per rep and one for
+the organisation (only the changed ones rewritten, a damaged one costing a re-render but never a
+wrong site), the page count kept in
 the small header, organisation pages reused when what they show is unchanged, the writer's safe
 paths and removal count, and the `coachsite build` program leaving a complete cache behind.
 
@@ -18,7 +19,6 @@ import shutil
 import string
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.commands.build import BuildOptions, build
-from site_builder.site.cache import STATE_SHARDS, Store, cache_folder, cache_path, load_cache, save_cache
+from site_builder.site.cache import Store, cache_folder, cache_path, load_cache, owner, save_cache
 from site_builder.site import cache as cache_module
 from site_builder.site import _linker
 from site_builder.site import write as write_module
@@ -56,9 +56,17 @@ def shard_stamps(folder: Path) -> dict[str, tuple[int, int]]:
     return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.pickle"))}
 
 
-def shard_of(group: str) -> str:
-    """The shard file of a rep's state (group "" is the organisation's)."""
-    return f"{zlib.crc32(group.encode('utf-8')) % STATE_SHARDS:02d}.pickle"
+def shard_of(root: Path, output: Path, group: str) -> str:
+    """The file of a rep's state (group "" is the organisation's), found by what it holds."""
+    folder = state_folder(root, output)
+    store = Store.open(cache_folder(root))
+    for path in sorted(folder.glob("*.pickle")):
+        held = store.read(path.relative_to(store.folder).as_posix())
+        if isinstance(held, dict) and any(owner(part, key) == group for part, entries in held.items()
+                                          for key in entries):
+            return path.name
+    raise AssertionError(f"no state file holds {group or 'the organisation'}")
+
 
 
 def is_org_page(name: str) -> bool:
@@ -104,14 +112,16 @@ def built(sample_copy, seed_site, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-# 1. the state in shards: a one-record change rewrites a few of them
+# 1. the state by owner: a one-record change rewrites its rep's file and the organisation's
 
 
 def test_notes_change_rewrites_few_state_shards_and_equals_a_fresh_build(built, notes_reference):
     root, output, _ = built
     folder = state_folder(root, output)
     before = shard_stamps(folder)
-    assert sorted(before) == [f"{n:02d}.pickle" for n in range(STATE_SHARDS)]
+    reps = sorted(path.stem.removesuffix(".md") for path in (root / "records" / "people").glob("*.md"))
+    # one file for the organisation and one per rep with records (not the managers)
+    assert "organisation.pickle" in before and 1 + 10 <= len(before) <= 1 + len(reps), sorted(before)
 
     add_sentence(root)
     result = incremental(root, output)
@@ -119,8 +129,9 @@ def test_notes_change_rewrites_few_state_shards_and_equals_a_fresh_build(built, 
     after = shard_stamps(folder)
     assert sorted(after) == sorted(before)
     rewritten = sorted(name for name in before if after[name] != before[name])
-    assert 1 <= len(rewritten) <= 3, rewritten
-    assert shard_of(REP) in rewritten  # the changed rep's pages, pieces and analysis live there
+    assert 1 <= len(rewritten) <= 2, rewritten
+    assert shard_of(root, output, REP) in rewritten  # the changed rep's pages, pieces and analysis live there
+    assert shard_of(root, output, REP).startswith(f"rep-{REP}-")
     assert result.pages_rendered < result.pages
     assert_same_tree(snapshot(output), notes_reference, "incremental build after a notes change vs from scratch")
 
@@ -134,8 +145,8 @@ def test_notes_change_rewrites_few_state_shards_and_equals_a_fresh_build(built, 
 def test_damaged_state_shard_still_gives_the_right_site(built, notes_reference, damage, which):
     root, output, _ = built
     folder = state_folder(root, output)
-    targets = {"rep-shard": [folder / shard_of(REP)],  # the changed rep's
-               "org-shard": [folder / shard_of("")],
+    targets = {"rep-shard": [folder / shard_of(root, output, REP)],  # the changed rep's
+               "org-shard": [folder / shard_of(root, output, "")],
                "every-shard": sorted(folder.glob("*.pickle"))}[which]
     for target in targets:
         assert target.is_file()
@@ -431,13 +442,13 @@ def test_build_program_exits_cleanly_and_leaves_a_complete_cache(run, sample_cop
     pages = int(SUMMARY_LINE.match(lines[0])["pages"])
     assert pages == len([name for name in snapshot(output) if name.endswith(".html")])
 
-    # everything the program wrote before os._exit is on disk: the header, all 64 state shards
-    # and the parse results, each readable
+    # everything the program wrote before os._exit is on disk: the header, the state (one file
+    # per rep and one for the organisation) and the parse results, each readable
     folder = state_folder(root, output)
     store = Store.open(cache_folder(root))
     written = [cache_path(store.folder, output), *sorted(folder.glob("*.pickle")),
                *sorted((store.folder / "files").glob("*.pickle"))]
-    assert len(sorted(folder.glob("*.pickle"))) == STATE_SHARDS
+    assert {path.name for path in folder.glob("*.pickle")} == {path.name for path in (store.folder / "files").glob("*.pickle")}
     for path in written:
         assert store.read(path.relative_to(store.folder).as_posix()) is not None, path
     assert not store.notes

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "site_builder"
 # imports are allowed (source.records -> source.model, commands.build -> site.render is downward).
 LAYERS = {
     0: ("", "stage-neutral: no stage of its own, imports nothing of ours above it",
-        ("__init__", "diagnostics", "digests", "words", "locks")),
+        ("__init__", "diagnostics", "digests", "words", "locks", "collector")),
     1: ("source", "the settings file, known before any record is read (so config imports no record module)",
         ("source.__init__", "source.config")),
     2: ("source", "discovery, bytes, YAML nodes, the model, one file's records, the content digest",

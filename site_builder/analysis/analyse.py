@@ -353,15 +353,6 @@ def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) 
     )
 
 
-def _with_records(rep: RepAnalysis, records: tuple[Record, ...]) -> RepAnalysis:
-    """dataclasses.replace(rep, records=records), without re-running the constructor: hundreds of
-    reps come back from the memo on every build."""
-    copy = object.__new__(RepAnalysis)
-    copy.__dict__.update(rep.__dict__)
-    copy.__dict__["records"] = records
-    return copy
-
-
 def analyse(repository: Repository, today: date, config: Config, reps: list[str] | None = None,
             teams: list[str] | None = None, memo: dict | None = None) -> Analysis:
     """The whole analysis. `repository` should hold only records without errors.
@@ -391,7 +382,7 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
         cached = memo.get(rep_id)
         if cached is not None and cached[0] == key:
             # kept without its records (they are in the parse cache already): put today's back
-            rep_results[rep_id] = _with_records(cached[1], tuple(sorted(records, key=_record_order)))
+            rep_results[rep_id] = replace(cached[1], records=tuple(sorted(records, key=_record_order)))
             continue
         rep_results[rep_id] = analyse_rep(repository, person, records, today, config)
         memo[rep_id] = (key, replace(rep_results[rep_id], records=()))

@@ -20,7 +20,8 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from site_builder.site.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity, collector_paused,
+from site_builder.collector import collector_paused
+from site_builder.site.cache import (CACHE_DIR, BuildCache, Fragments, cache_folder, code_identity,
                                 load_cache, make_folder, save_header, save_state, site_identity)
 from site_builder.site.charts import draw_all
 from site_builder.checks.check import Checked, check, resolve_today
@@ -184,11 +185,7 @@ def _cache_lock(folder: Path | None, on_wait):
 
 
 def _build_paused(options: BuildOptions, progress: Callable | None, folder: Path | None) -> BuildResult:
-    # A build holds the whole organisation in memory (records, analyses, the cache) and makes
-    # almost no reference cycles: the cyclic collector would rescan those hundreds of thousands of
-    # objects again and again for nothing (half the time of a one-record rebuild). Reference
-    # counting still frees everything; the collector resumes when the build returns.
-    with collector_paused():
+    with collector_paused():  # once, for the whole build: see site_builder.collector
         return _build(options, progress, folder)
 
 
@@ -233,7 +230,7 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
                 fragments)
     present = files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
     previous = {path: kept for path, kept in cache.pages.items() if path in present} if options.incremental else {}
-    routes = sort_routes(site, previous, cache.sessions if options.incremental else {})
+    routes = sort_routes(site, previous, cache.children if options.incremental else {})
     pages = len(routes.kept) + len(routes.made)
     lap("plan")
 
@@ -264,7 +261,7 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
         cache.pages.update((route.path, (route.key, page.chart.key() if page.chart else None))
                            for route, page in routes.made)
         cache.fragments = fragments.used
-        cache.sessions = routes.children
+        cache.children = routes.children
         cache.pages_count = pages
         try:
             save_state(options.output, cache)

@@ -27,6 +27,7 @@ from jinja2 import TemplateError
 from markupsafe import escape
 
 from site_builder.commands.build import BuildOptions, notes_html, template_files
+from site_builder.collector import collector_paused
 from site_builder.site.cache import FileCache, Fragments
 from site_builder.site.charts import ChartSpec, draw
 from site_builder.checks.check import check, resolve_today
@@ -94,6 +95,10 @@ class LiveSite:
         """Re-read what changed and make it the site served from now on. With `superseded`: None,
         and nothing published, when the records have errors but files changed again meanwhile
         (an editor writing a file in place is caught halfway; the next rebuild reads it whole)."""
+        with collector_paused():  # once, for the whole rebuild: see site_builder.collector
+            return self._rebuild(superseded)
+
+    def _rebuild(self, superseded: Callable[[], bool] | None) -> RebuildResult | None:
         started = time.perf_counter()
         options = self.options
         today = resolve_today(options.today)

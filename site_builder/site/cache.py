@@ -13,7 +13,6 @@ What it keeps and when it is not used: docs/build-cache.md.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import hmac
 import os
@@ -22,15 +21,13 @@ import re
 import secrets
 import sys
 import tempfile
-import zlib
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 from site_builder import __version__
 
 CACHE_DIR = ".coachsite-cache"  # the in-repository folder, used only when asked for (--cache-dir)
-FORMAT = 9  # bump when what is pickled changes shape (model classes included)
+FORMAT = 10  # bump when what is pickled changes shape (model classes included)
 MAGIC = b"coachsite-cache\n"
 KEY_BYTES = 32
 
@@ -185,8 +182,7 @@ class Store:
                               f"(damaged, or not written by you); its part of the site is built afresh")
             return None
         try:
-            with collector_paused():
-                return pickle.loads(payload)
+            return pickle.loads(payload)
         except Exception:  # noqa: BLE001 - authentic but unreadable: a class that changed shape
             return None
 
@@ -195,8 +191,7 @@ class Store:
             return
         path = self.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with collector_paused():
-            body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         identity = code_identity().encode("ascii")
         _atomic_write(path, b"".join((MAGIC, identity, b"\n", self._mac(name, identity, body), body)))
 
@@ -221,26 +216,92 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def owner(part: str, key: str) -> str:
+    """Whose a cache entry is: a rep's (their records' parse and validation results, their
+    analysis, their pages and their pieces of the organisation-wide files) or, as "", the
+    organisation's (frameworks, teams, people and the pages about all of them). The one rule by
+    which every part of the cache is kept in files: one file per rep, one for the organisation."""
+    if part == "analyses":  # by rep id
+        return key
+    kind, colon, rest = key.partition(":")  # summary:<rep>, csv:<rep>, search:<page path>
+    if colon and kind in ("summary", "csv"):
+        return rest
+    parts = (rest if colon else key).split("/")
+    if parts[0] == "reps" and len(parts) > 2:  # reps/<rep>/<page>
+        return parts[1]
+    if parts[:2] == ["records", "sessions"] and len(parts) > 3:  # records/sessions/<rep>/<file>
+        return parts[2]
+    return ""
+
+
+def _owner_file(folder: str, who: str) -> str:
+    """The file, in the store, of one owner's entries: readable, and safe whatever the rep id."""
+    if not who:
+        return f"{folder}/organisation.pickle"
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", who)[:40]
+    return f"{folder}/rep-{readable}-{hashlib.sha256(who.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}.pickle"
+
+
+class Owned:
+    """Named parts of a cache (each a dict), kept in one file per owner (see `owner`) in one
+    folder of the store. Read whole on first use; `save` writes only the owners whose entries
+    differ from what their file holds, and removes the files of owners that are gone."""
+
+    def __init__(self, store: Store, folder: str | None, parts: tuple[str, ...]):
+        self.store = store
+        self.folder = folder  # None: nothing stored yet
+        self.parts = parts
+        self._stored: dict[str, dict] = {}  # file name -> what it holds
+
+    def load(self) -> dict[str, dict]:
+        state: dict[str, dict] = {name: {} for name in self.parts}
+        if self.folder is None:
+            return state
+        for name in self.store.names(self.folder, "*.pickle"):
+            held = self.store.read(name)
+            if not isinstance(held, dict) or set(held) != set(self.parts):
+                continue
+            self._stored[name] = held
+            for part in self.parts:
+                state[part].update(held[part])
+        return state
+
+    def save(self, state: dict[str, dict], folder: str) -> None:
+        files: dict[str, dict] = {}
+        names: dict[str, str] = {}
+        for part in self.parts:
+            for key, value in state[part].items():
+                who = owner(part, key)
+                name = names.get(who)
+                if name is None:
+                    name = names[who] = _owner_file(folder, who)
+                    files[name] = {p: {} for p in self.parts}
+                files[name][part][key] = value
+        same = folder == self.folder
+        for name, held in files.items():
+            if not (same and self._stored.get(name) == held):
+                self.store.write(name, held)
+        for name in self.store.names(folder, "*.pickle"):
+            if name not in files:
+                self.store.remove(name)
+        self._stored = files
+        self.folder = folder
+
+
 class FileCache:
-    """Each input file's parse result by stamp, stored in one shard per folder, so a changed
-    record rewrites its rep's shard only, not the whole organisation's."""
+    """Each input file's parse result by stamp, shared by every output of the repository; kept
+    by owner (see `owner`), so a changed record rewrites its rep's file only."""
 
     def __init__(self, store: Store | None = None):
         self.store = store if store is not None else Store(None)
         self.entries: dict[str, tuple] = {}  # path -> (stamp, model object, diagnostics)
-        self.dirty: set[str] = set()
-        self.loaded_shards: set[str] = set()
+        self.owned = Owned(self.store, "files", ("files",))
         self.loaded = False  # read on first use: a build with nothing changed never needs it
 
     def _load(self) -> None:
-        if self.loaded:
-            return
-        self.loaded = True
-        for name in self.store.names("files", "*.pickle"):
-            entries = self.store.read(name)
-            if isinstance(entries, dict):
-                self.entries.update(entries)
-                self.loaded_shards.add(Path(name).stem)
+        if not self.loaded:
+            self.loaded = True
+            self.entries.update(self.owned.load()["files"])
 
     def get(self, path: str):
         self._load()
@@ -248,57 +309,17 @@ class FileCache:
 
     def __setitem__(self, path: str, entry: tuple) -> None:
         self._load()
-        if self.entries.get(path) is not entry:
-            self.entries[path] = entry
-            self.dirty.add(_shard(path))
+        self.entries[path] = entry
 
     def retain(self, paths: set[str]) -> None:
         """Forget files that are gone."""
         self._load()
         for path in [p for p in self.entries if p not in paths]:
             del self.entries[path]
-            self.dirty.add(_shard(path))
 
     def save(self) -> None:
-        if not self.store.usable or not self.loaded:
-            return
-        shards: dict[str, dict] = {}
-        for path, entry in self.entries.items():
-            shard = _shard(path)
-            if shard in self.dirty or shard not in self.loaded_shards:
-                shards.setdefault(shard, {})[path] = entry
-        for shard in sorted(self.dirty - set(shards)):
-            self.store.remove(f"files/{shard}.pickle")
-        for shard, entries in sorted(shards.items()):
-            self.store.write(f"files/{shard}.pickle", entries)
-            self.loaded_shards.add(shard)
-        self.dirty.clear()
-
-
-@contextmanager
-def collector_paused():
-    """Unpickling builds hundreds of thousands of objects, each of which the cyclic garbage
-    collector would otherwise scan again and again: pausing it halves the time. (None of these
-    objects is garbage; the collector resumes right after.)
-
-    Everything allocated while paused is still the collector's youngest generation, which the
-    first collection after would scan all at once (a tenth of a second at 10,000 records): it is
-    moved to the oldest generation instead (or kept frozen, where a caller freezes its objects)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            already_frozen = gc.get_freeze_count()
-            gc.freeze()
-            if not already_frozen:
-                gc.unfreeze()  # into the oldest generation
-            gc.enable()
-
-
-def _shard(path: str) -> str:
-    return hashlib.sha256(path.rsplit("/", 1)[0].encode()).hexdigest()[:16]
+        if self.store.usable and self.loaded:
+            self.owned.save({"files": self.entries}, "files")
 
 
 class Fragments:
@@ -319,44 +340,7 @@ class Fragments:
         return text
 
 
-_STATE = ("pages", "fragments", "validation", "analyses", "sessions")
-STATE_SHARDS = 64
-
-
-def _state_group(component: str, key: str) -> str:
-    """What a state entry belongs to: its rep (their pages, export and search pieces, analysis and
-    records' validation) or the organisation (""). One rep's entries share a shard, so a record
-    changed rewrites a sixty-fourth of the state, not all of it."""
-    if component in ("analyses", "sessions"):
-        return key
-    if component == "validation":  # records/sessions/<rep>/<file>.md
-        parts = key.split("/")
-        return parts[-2] if len(parts) > 2 else ""
-    if component == "fragments":
-        kind, _, key = key.partition(":")
-        if kind != "search":  # summary:<rep>, csv:<rep>
-            return key
-    return key.split("/", 2)[1] if key.startswith("reps/") else ""  # reps/<rep>/...
-
-
-def _partition(state: dict[str, dict]) -> list[dict[str, dict]]:
-    shards: list[dict[str, dict]] = [{name: {} for name in _STATE} for _ in range(STATE_SHARDS)]
-    numbers: dict[str, int] = {}
-    for component in _STATE:
-        by_folder = component in ("pages", "validation")  # paths: a folder's files share a group
-        groups: dict[str, str] = {}
-        for key, value in state[component].items():
-            folder = key.rpartition("/")[0] if by_folder else ""
-            group = groups.get(folder) if folder else None
-            if group is None:
-                group = _state_group(component, key)
-                if folder:
-                    groups[folder] = group
-            number = numbers.get(group)
-            if number is None:
-                number = numbers[group] = zlib.crc32(group.encode("utf-8")) % STATE_SHARDS
-            shards[number][component][key] = value
-    return shards
+_STATE = ("pages", "fragments", "validation", "analyses", "children")
 
 
 class _Part:
@@ -376,9 +360,10 @@ class BuildCache:
     """What the previous build of one output folder knew.
 
     The fingerprint and the output's identity are read at once (they decide whether there is
-    anything to do); the rest — page keys, export pieces, validation and analysis results — is
-    read on first use, so a build with nothing changed reads a few bytes, not the organisation.
-    That state is kept in shards by rep, and only the shards whose content changed are written.
+    anything to do); the rest — page keys, pieces of the organisation-wide files, validation and
+    analysis results — is read on first use, so a build with nothing changed reads a few bytes,
+    not the organisation. It is kept by owner, as the parse results are (see `owner`), and only
+    the owners whose entries changed are written.
     """
 
     def __init__(self, fingerprint: str = "", files: FileCache | None = None, site: tuple[int, ...] = (),
@@ -388,42 +373,28 @@ class BuildCache:
         self.store = self.files.store
         self.site = site  # identity of the output folder the pages describe
         self.pages_count = pages_count  # pages of the site the cache describes
-        self._state_name = state  # the state's folder in the store
+        self._owned = Owned(self.store, state, _STATE)
         self._state: dict | None = None
-        self._stored: dict[int, dict] = {}  # shard number -> what that shard's file holds
         if parts or state is None:
             self._state = {name: parts.get(name, {}) for name in _STATE}
 
     def _loaded(self) -> dict:
         if self._state is None:
-            self._state = {name: {} for name in _STATE}
-            for number in range(STATE_SHARDS):
-                shard = self.store.read(f"{self._state_name}/{number:02d}.pickle")
-                if not isinstance(shard, dict) or set(shard) != set(_STATE):
-                    continue
-                self._stored[number] = shard
-                for name in _STATE:
-                    self._state[name].update(shard[name])
+            self._state = self._owned.load()
         return self._state
 
     def save_state(self, state: str) -> None:
-        """Write the shards whose content differs from what their files hold."""
-        same_folder = state == self._state_name
-        for number, shard in enumerate(_partition(self._loaded())):
-            if same_folder and self._stored.get(number) == shard:
-                continue
-            self.store.write(f"{state}/{number:02d}.pickle", shard)
-            self._stored[number] = shard
-        self._state_name = state
+        """Write the owners' files whose content differs from what they hold."""
+        self._owned.save(self._loaded(), state)
 
     @property
     def notes(self) -> list[str]:
         return self.store.notes
 
-    pages = _Part()  # output path -> (input key, chart key); see pages.Gatherer
+    pages = _Part()  # output path -> (input key, chart key); see commands.build.sort_routes
     fragments = _Part()  # name -> (key, text); see Fragments
     validation = _Part()  # path -> (content hash, diagnostics); see validate()
-    sessions = _Part()  # rep -> (rep key, ((session page path, key), ...)); see pages.Gatherer.keep_sessions
+    children = _Part()  # parent page path -> (its key, ((child page path, key), ...)); see sort_routes
     analyses = _Part()  # rep -> (inputs digest, analysis); see analyse()
 
 

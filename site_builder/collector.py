@@ -1,0 +1,33 @@
+"""The cyclic garbage collector, paused for one build or one serve rebuild. Stage-neutral.
+
+A build holds the whole organisation in memory (records, analyses, the cache it unpickles) and
+makes almost no reference cycles: the collector would rescan those hundreds of thousands of
+objects again and again for nothing (half the time of a one-record rebuild). Reference counting
+still frees everything. The entry points (commands.build.build, commands.serve.LiveSite.rebuild)
+pause it once; nothing below them touches the collector.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused():
+    """The collector off while the block runs, and on again after.
+
+    Everything allocated while paused is still the collector's youngest generation, which the
+    first collection after would scan all at once (a tenth of a second at 10,000 records): it is
+    moved to the oldest generation instead (or kept frozen, where a caller freezes its objects)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            already_frozen = gc.get_freeze_count()
+            gc.freeze()
+            if not already_frozen:
+                gc.unfreeze()  # into the oldest generation
+            gc.enable()
