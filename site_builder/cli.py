@@ -1,6 +1,9 @@
 """The command line: a thin layer that parses options, calls the pipeline and prints.
 
-Only this module prints or exits. Exit codes: 0 clean, 1 problems in the records, 2 usage errors.
+On top of the commands and the stages. Only this module exits, and it prints everything but the
+two lines serve's server threads print themselves (site_builder.commands.serve). Exit codes: 0
+clean, 1 problems in the records, 2 usage errors. Must not: judge records, compute metrics, or
+make pages: the stages and the commands do.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ A build holds the whole organisation in memory (records, analyses, the cache it 
 makes almost no reference cycles: the collector would rescan those hundreds of thousands of
 objects again and again for nothing (half the time of a one-record rebuild). Reference counting
 still frees everything. The entry points (commands.build.build, commands.serve.LiveSite.rebuild)
-pause it once; nothing below them touches the collector.
+pause it once; nothing below them touches the collector. Must not: do anything but pause the
+collector and turn it on again, or import any stage.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Diagnostics: one problem in the user's files, with where it is and a stable code.
+"""Diagnostics: one problem in the user's files, with where it is and a stable code. Stage-neutral.
 
-Every stage returns these instead of raising; only the CLI prints them.
+Every stage returns these instead of raising; only the CLI prints them. Must not: print, read or
+write a file, or import any stage: it formats (text, GitHub annotations, JSON) and cli.py prints.
 """
 
 from __future__ import annotations

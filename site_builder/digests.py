@@ -1,7 +1,8 @@
-"""Digests: a short stable hash of plain values. Stage-neutral (any stage may use it); no I/O.
+"""Digests: a short stable hash of plain values. Stage-neutral (any stage may use it).
 
 Page keys, chart names and analysis inputs are made from it, so its output must never change
-for the same values: a change means every kept page and chart is rebuilt once.
+for the same values: a change means every kept page and chart is rebuilt once. Must not: do I/O,
+or import any stage.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Locks that make two coachsite builds of one output folder, or over one cache, take turns.
 
-A lock is an advisory lock (flock) on a small file: the system releases it when its process
-ends, however it ends, so a killed build never leaves a stale lock behind. The file is removed by
-the holder when it is done; a build that waited on a file removed meanwhile locks again.
+Stage-neutral (the build command and the site's write stage hold them). A lock is an advisory
+lock (flock) on a small file: the system releases it when its process ends, however it ends, so a
+killed build never leaves a stale lock behind. The file is removed by the holder when it is done;
+a build that waited on a file removed meanwhile locks again. Must not: print (a wait is told once
+through `on_wait`), touch any file but the lock's own, or import any stage.
 """
 
 from __future__ import annotations

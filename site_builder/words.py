@@ -1,7 +1,8 @@
 """The presentation vocabulary: labels, trend words, signed numbers and plurals, written once.
 
-Pages, the text report, the diff and the command line all say things with these; Jinja has them
-as filters (render.environment). No I/O, no analysis: values in, words out.
+Stage-neutral: pages, the text report, the diff and the command line all say things with these;
+Jinja has them as filters (render.environment). Values in, words out. Must not: do I/O, analyse,
+or import any stage.
 """
 
 from __future__ import annotations

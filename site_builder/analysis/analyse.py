@@ -1,8 +1,9 @@
-"""Analysis: per rep and competency, the current level, trend, gap, readiness and cadence.
+"""Stage 3, analysis: per rep and competency, the current level, trend, gap, readiness and cadence.
 
-Pure functions over a checked Repository: no file I/O, no plotting, no formatting. Every figure is
-an absolute rating or a trend of one evidence stream, never an average (people develop
-non-linearly; a snapshot mean hides exactly what a coach must see).
+Pure functions over a checked Repository. Every figure is an absolute rating or a trend of one
+evidence stream, never an average (people develop non-linearly; a snapshot mean hides exactly what
+a coach must see). Must not: read or write files, print, plot, or format (labels, symbols and
+layout are the site's and the report's; a flag carries only its one-line message).
 """
 
 from __future__ import annotations

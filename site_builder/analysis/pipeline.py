@@ -1,4 +1,8 @@
-"""From a check result to the analysis a report or a site is made of. Orchestration only."""
+"""Stage 3, analysis: from a check result to the analysis a report or a site is made of.
+
+Orchestration only: scope, then analyse. Must not: read or write files, print, or analyse a
+session file that has errors (it is left out, and named).
+"""
 
 from __future__ import annotations
 

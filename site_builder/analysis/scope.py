@@ -1,8 +1,8 @@
-"""Scopes: the part of a repository one reader may see. Pure filtering of the model.
+"""Stage 3, analysis: scopes, the part of a repository one reader may see. Pure filtering of the model.
 
 A team's manager gets that team; a rep gets only their own records. Whatever is built from a
 scoped repository can only contain what the scope let through, which is how scoped sites and
-exports are kept from leaking other people's HR data.
+exports are kept from leaking other people's HR data. Must not: read or write files, or print.
 """
 
 from __future__ import annotations

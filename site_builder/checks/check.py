@@ -1,4 +1,8 @@
-"""The check pipeline: config, load, model, validate. Returns everything found; prints nothing."""
+"""Stage 2, checks: the check pipeline, config, load, model, validate. Returns everything found.
+
+It reads the repository through the source stage. Must not: print, write, raise on a problem in
+the records (each is a diagnostic), or compute metrics (that is the analysis).
+"""
 
 from __future__ import annotations
 

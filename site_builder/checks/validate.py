@@ -1,7 +1,8 @@
-"""Validation rules across files: references and the coaching method. Runs after records.py.
+"""Stage 2, checks: the rules across files, references and the coaching method. Runs after records.py.
 
 Each rule is a function of the whole repository that yields diagnostics; RULES lists them all and
-every rule runs (no short circuit), so a coach sees every problem at once. Rules never repair data.
+every rule runs (no short circuit), so a coach sees every problem at once. Must not: repair data,
+read or write a file, print, or compute metrics.
 """
 
 from __future__ import annotations

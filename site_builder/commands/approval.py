@@ -1,8 +1,10 @@
 """Approval: the coachee signs off (or disputes) a session record, and a digest shows later changes.
 
-`approve` rewrites only the approval keys' lines of one file and keeps every other byte; the digest
-(record_digest.py) is a pure function of the text. Neither judges the record's other values
-(records.py, validate.py).
+A command (`coachsite approve`), standing on the source stage. `approve` rewrites only the approval
+keys' lines of one file and keeps every other byte; the digest (record_digest.py) is a pure
+function of the text. Neither judges the record's other values (records.py, validate.py). Must not:
+print (it returns what it changed, or raises ApprovalError), change a byte outside the approval
+keys' lines, or follow a symbolic link.
 """
 
 from __future__ import annotations

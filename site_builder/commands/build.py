@@ -4,6 +4,10 @@ Incremental by construction: every route of the plan (site_builder.site.plan) ha
 of its inputs; a page whose key matches the one its file was made with is kept (hard-linked),
 every other page is made and rendered. When no input changed at all (same fingerprint), nothing
 is redone.
+
+A command, standing on every stage. Must not: print (progress and waiting reach the caller
+through callbacks, the rest in the BuildResult), or write the output folder but through
+site_builder.site.write; while the records have errors it makes no site at all.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ and readiness look like a real organisation's.
 Deterministic: the same arguments give byte-identical files (one `random.Random(seed)`, no clock,
 no global state, no set iteration). Safe: it refuses a root that exists and is not an empty folder,
 and creates every file exclusively, so it can never overwrite anything.
+
+A command (`coachsite demo`) that stands on no stage: it imports nothing of coachsite, and makes
+what the source stage reads. Must not: print (it returns the counts of what it wrote), read the
+clock, or write outside `root`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Pull-request review: what a change between two git revisions does to the records and their analysis.
 
-Git only writes each revision's records into a temporary folder (never the working tree, index or
-HEAD); compare() is pure over two checked snapshots; the formatters present, and compute nothing.
+A command (`coachsite diff`), standing on the checks and the analysis. Git only writes each
+revision's records into a temporary folder (never the working tree, index or HEAD); compare() is
+pure over two checked snapshots; the formatters present, and compute nothing. Must not: print (the
+formatters return text for cli.py), or run a git command that changes the repository.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """New records from templates (`coachsite new`): a draft session, a person or a team.
 
-Reads the repository through check() and the analysis through prepare(); writes exactly one new
-file and never changes an existing one. Every file it writes passes `coachsite check` as written.
+A command, standing on the checks and the analysis. Reads the repository through check() and the
+analysis through prepare(); writes exactly one new file and never changes an existing one. Every
+file it writes passes `coachsite check` as written. Must not: print (it returns the path written,
+or raises NewError having written nothing), or overwrite a file.
 """
 
 from __future__ import annotations

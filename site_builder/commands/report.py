@@ -1,4 +1,8 @@
-"""The terminal report: the analysis as plain-text tables. Formatting only, no metrics."""
+"""The terminal report: the analysis as plain-text tables. Formatting only, no metrics.
+
+A command (`coachsite report`), standing on the analysis. Must not: compute metrics, read or write
+a file, or print: it returns the text, and cli.py prints it.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """A JSON Schema (draft 2020-12) of the front matter, for editors to complete and validate while typing.
 
-Built from the model: the framework's competencies, the kinds, statuses and the scale. Pure: a dict
-from a Repository, no I/O. It cannot see what only the checker sees (YAML 1.1 traps, file names,
-dates in the future, ratings outside the focus), so `coachsite check` remains the judge.
+A command (`coachsite schema`), standing on the source stage. Built from the model: the
+framework's competencies, the kinds, statuses and the scale. Pure: a dict from a Repository. It
+cannot see what only the checker sees (YAML 1.1 traps, file names, dates in the future, ratings
+outside the focus), so `coachsite check` remains the judge. Must not: read or write a file, or
+print: cli.py writes the text where it is asked to.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ changed, and renders a page only when a browser asks for it (and again only when
 changed), so a save shows in the browser in a fraction of a second even with thousands of records.
 While the records have errors the last good site stays up with an overlay listing each problem.
 It answers only requests that name its own address (a page of another site must not read the records).
+
+A command, standing on every stage. Unlike the other commands it prints, two lines only, from the
+server's threads, where no caller waits for a result: a page that cannot be rendered (to stderr)
+and a rebuild that failed. Must not: write anything to disk, or print anything else (each
+rebuild and the server's readiness reach cli.py through callbacks).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The build cache: what the previous build of one output folder read and wrote.
+"""Stage 4, site, the build cache: what the previous build of one output folder read and wrote.
 
 Kept outside the records repository by default (the user's cache folder, one folder per
 repository), so a clone never carries it, and never beside or inside the output (a scoped site
@@ -7,7 +7,9 @@ authenticated with a key of this user's kept outside any repository, and checked
 byte of it is unpickled: a file that fails (written by someone else, damaged, truncated, moved)
 is a miss, never code run, never a wrong page. The cache is only ever a shortcut: missing, stale
 or unreadable, or describing another output folder, it means a full build, never a wrong one.
-What it keeps and when it is not used: docs/build-cache.md.
+Must not: write into the output folder, unpickle a byte before its check, or print (a file that
+fails its check is a note for the caller). What it keeps and when it is not used:
+docs/build-cache.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Charts: matplotlib figures to SVG bytes. Draws what it is given; decides nothing about meaning.
+"""Stage 4, site, charts: matplotlib figures to SVG bytes. Draws what it is given.
 
 One figure per rep: a small panel per competency (small multiples on one time axis), so a coach
 sees every competency at a glance and the page prints on A4. A chart is described by a ChartSpec
 of plain values; its file name is a hash of that spec, so an unchanged chart is never drawn twice
 (the previous site's copy is reused), and the same data always gives the same bytes (fixed
-svg.hashsalt, no date in the metadata, text kept as text).
+svg.hashsalt, no date in the metadata, text kept as text). Must not: decide anything about meaning
+(the page builders make the ChartSpec), read or write a file (it returns the bytes), or print.
 """
 
 from __future__ import annotations

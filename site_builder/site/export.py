@@ -1,7 +1,8 @@
-"""Exports of the analysis: the JSON summary and the flat ratings CSV.
+"""Stage 4, site: exports of the analysis, the JSON summary and the flat ratings CSV.
 
-Presentation only: turns analysis objects into documents; computes nothing new. The site publishes
-exactly these bytes as data/summary.json and data/ratings.csv.
+Presentation only: turns analysis objects into documents. The site publishes exactly these bytes
+as data/summary.json and data/ratings.csv. Must not: compute anything new, read or write a file, or
+print (a piece kept from the previous build comes through the Fragments it is given).
 """
 
 from __future__ import annotations

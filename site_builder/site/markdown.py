@@ -1,8 +1,9 @@
-"""Markdown to safe HTML for the render stage. Raw HTML is never rendered.
+"""Stage 4, site: Markdown to safe HTML for the render stage. Raw HTML is never rendered.
 
 markdown-it-py's default preset (commonmark) passes raw HTML through; "js-default" escapes it.
 Its validateLink already refuses javascript:, vbscript:, file: and data: links. Images are not
-rendered as images: a record must not make a page load anything, from outside or not.
+rendered as images: a record must not make a page load anything, from outside or not. Must not:
+read or write a file, or print.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Site stage, page builders: the analysis as page view models (plain values) and chart specs.
+"""Stage 4, site, page builders: the analysis as page view models (plain values) and chart specs.
 
 One small pure function per page kind makes that page's context (`home`, `rep_page`, ...), and
 one per searchable kind its title and search words (`describe_rep`, ...). Compute in Python,
 present in Jinja: every number, label, colour class and URL a template shows is decided here.
-Nothing here renders HTML, touches a file, or knows whether a page is new, kept or cached: which
-page lives where, and when it must be made again, is the plan's (site_builder.site.plan).
+Must not: render a page (a record's notes arrive as HTML through the notes renderer the View is
+given), touch a file, print, or know whether a page is new, kept or cached: which page lives
+where, and when it must be made again, is the plan's (site_builder.site.plan).
 """
 
 from __future__ import annotations

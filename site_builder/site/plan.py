@@ -1,10 +1,11 @@
-"""Site stage, the plan: every file of the site, where it lives, what makes it and its key.
+"""Stage 4, site, the plan: every file of the site, where it lives, what makes it and its key.
 
 `plan()` turns the checked, analysed repository into routes: an output path, a page kind, and
 (through the kind) the template, the pure page builder of site_builder.site.pages, the search entry
 and the inputs the page's key digests. `build` renders the routes whose key changed and keeps
 the rest; `serve` indexes the same routes by path and renders on request, memoised by the same
-keys. Nothing here renders, writes or reads a file but the templates it digests.
+keys. Must not: render, write, read a file but the templates it digests (the data files it lists
+are made, and the assets read, only when build or serve asks for them), or print.
 
 A key is a digest of the inputs its kind declares in KINDS, each one computed by a method of
 `Inputs` of that name: a page that shows something new declares it there, once, and every page

@@ -1,7 +1,10 @@
-"""Render stage: page view models to bytes with Jinja2. Never writes files, never computes metrics.
+"""Stage 4, site, rendering: page view models to bytes with Jinja2.
 
 Autoescaping is on for every template and undefined names are errors, so a value a record wrote
-can only ever appear as text; record text is never used as a template.
+can only ever appear as text; record text is never used as a template. It reads the templates and
+assets; given a build cache's store, it keeps compiled templates there (authenticated like every
+cache file), its only write. Must not: compute metrics or decide what a page shows (the page
+builders do), write the output folder, or print.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Settings from the optional `coachsite.toml`: the site title and every threshold the analysis uses.
 
-Part of loading; a bad setting is a diagnostic on coachsite.toml, never an exception.
+Stage 1, source: part of loading, known before any record is read. A bad setting is a diagnostic
+on coachsite.toml, never an exception. Must not: read any file but coachsite.toml, import a record
+module, print, or write.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Load stage: find the files of a records repository and turn bytes into front matter nodes.
+"""Stage 1, source (loading): find a repository's files and turn bytes into front matter nodes.
 
 It reports files it cannot read (encoding, UTF-16, binary, size, CR-only line ends, front matter,
-conflict markers, symlinks, a framework file holding nothing) and never decides whether a value is
-valid: that is records.py and validate.py.
+conflict markers, symlinks, a framework file holding nothing). Must not: decide whether a value is
+valid (that is records.py and validate.py), print, or write.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Reading structure out of a record's Markdown notes without rendering them (for the checks).
 
-Part of modelling a record: which STAR headings an observed call's debrief has. A line scanner,
-not a full Markdown parse: it runs on every observed call, and a parse costs ten times more.
+Stage 1, source, part of modelling a record: which STAR headings an observed call's debrief has. A
+line scanner, not a full Markdown parse: it runs on every observed call, and a parse costs ten
+times more. Must not: render Markdown (that is the site's), decide which headings a record needs
+(validate.py), read or write a file, or print.
 """
 
 from __future__ import annotations

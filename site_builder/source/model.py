@@ -1,8 +1,9 @@
-"""The model: what a records repository holds, as frozen dataclasses. No I/O, no rules.
+"""Stage 1, source, the model: what a records repository holds, as frozen dataclasses.
 
 Every object knows the file it came from and the line of each of its values, so any message or
 page can point back to the source. A value that failed to convert is None (the problem is
-already a diagnostic); later stages skip what is None rather than guess.
+already a diagnostic); later stages skip what is None rather than guess. Must not: do I/O, hold
+rules (records.py and validate.py judge values), or print.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The content digest of a record: what `approve` writes and the checker compares. Source stage.
+"""The content digest of a record: what `approve` writes and the checker compares. Stage 1, source.
 
-A pure function of the text, no I/O: every line except the approval bookkeeping's own. Loading
-(records.py) checks it; approving (approval.py) writes it; neither is imported from here.
+A pure function of the text: every line except the approval bookkeeping's own. Loading
+(records.py) checks it; approving (approval.py) writes it. Must not: read or write a file, judge
+the record's values, print, or import either of them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Nodes to model: read each file's keys into typed values, reporting every value that is wrong.
 
-Runs after load, before validate. It judges one file at a time (types, YAML 1.1 traps, unknown
-keys, ids and file names); rules that need several files (references, the method) are validate.py.
+Stage 1, source: runs after load, before validate. It judges one file at a time (types, YAML 1.1
+traps, unknown keys, ids and file names). Must not: judge one file against another (references and
+the method are validate.py's), read or write a file (it is given load's nodes), or print.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""YAML to position-carrying nodes. Part of the load stage: it parses, it does not judge values.
+"""YAML to position-carrying nodes. Stage 1, source: part of loading; it parses, it does not judge.
 
 PyYAML's loaders keep the last of duplicate keys, expand aliases without limit, run YAML 1.1
 coercions (`NO` -> False, `012` -> 10) and forget where values were. So we read the parser's
 events (libyaml when present) and build our own tree: every scalar stays the text the coach wrote,
 with its line, column and whether it was quoted; refusing anchors, aliases, tags and duplicate keys
-happens here because after composing they can no longer be seen.
+happens here because after composing they can no longer be seen. Must not: judge a value (that is
+records.py), read or write a file (it is given the text), or print.
 """
 
 from __future__ import annotations
