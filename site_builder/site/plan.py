@@ -18,20 +18,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
-from site_builder.site import pages
 from site_builder.analysis.analyse import Analysis
-from site_builder.site.cache import Fragments, code_identity
+from site_builder.analysis.pipeline import Prepared
+from site_builder.analysis.scope import Scope
 from site_builder.checks.check import Checked
 from site_builder.digests import digest
+from site_builder.site import pages
+from site_builder.site.cache import Fragments, code_identity
 from site_builder.site.export import ratings_csv, summary_json
-from site_builder.source.model import Record
 from site_builder.site.pages import (Page, View, competency_url, framework_url, rep_url, search_entry, session_url,
-                                team_url)
-from site_builder.analysis.pipeline import Prepared
+                                     team_url)
 from site_builder.site.render import ASSETS, asset_bytes, search_entries_bytes, search_index_script, templates_digest
-from site_builder.analysis.scope import Scope
+from site_builder.source.model import Record
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class Settings:
     today: date
     scope: Scope
     drafts: bool
-    templates: object  # the user's template folder, or None
+    templates: Path | None  # the user's template folder
 
 
 class Plan:
