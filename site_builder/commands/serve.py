@@ -15,7 +15,6 @@ rebuild and the server's readiness reach cli.py through callbacks).
 
 from __future__ import annotations
 
-import gc
 import mimetypes
 import posixpath
 import sys
@@ -100,7 +99,10 @@ class LiveSite:
         """Re-read what changed and make it the site served from now on. With `superseded`: None,
         and nothing published, when the records have errors but files changed again meanwhile
         (an editor writing a file in place is caught halfway; the next rebuild reads it whole)."""
-        with collector_paused():  # once, for the whole rebuild: see site_builder.collector
+        # once, for the whole rebuild (see site_builder.collector); thousands of long-lived record
+        # objects make every full collection slow, and they stay until their file changes: they
+        # are kept frozen, out of the collector's way (new garbage is still collected)
+        with collector_paused(keep_frozen=True):
             return self._rebuild(superseded)
 
     def _rebuild(self, superseded: Callable[[], bool] | None) -> RebuildResult | None:
@@ -140,9 +142,6 @@ class LiveSite:
             self.generation += 1
             generation = self.generation
             self.changed.notify_all()
-        # Thousands of long-lived record objects make every full garbage collection slow; they stay
-        # until their file changes, so keep the collector off them (new garbage is still collected).
-        gc.freeze()
         return RebuildResult(time.perf_counter() - started, self.errors, generation, changed)
 
     # --- serving ---
