@@ -556,10 +556,13 @@ def test_a_site_without_leavers_has_nothing_of_a_leaver(sites):
 
 def test_a_site_with_leavers_has_the_leavers_page_marked(sites):
     site = sites["leavers"]
-    # his pages, the search index and the exports; no team or organisation page counts him
+    # his pages, the search index, the exports and the home page's list of those who left (a way
+    # to his page, not a figure); no team page counts him
     assert files_mentioning(site, "leander") == [
-        "assets/search-index.js", "data/ratings.csv", "data/summary.json", "reps/leander/2026-02-02-call.html",
-        "reps/leander/2026-06-30-call.html", "reps/leander/index.html"]
+        "assets/search-index.js", "data/ratings.csv", "data/summary.json", "index.html",
+        "reps/leander/2026-02-02-call.html", "reps/leander/2026-06-30-call.html", "reps/leander/index.html"]
+    home = text(site, "index.html")
+    assert "People who have left" in home and "left on 2026-06-30" in home
     page = text(site, "reps/leander/index.html")
     assert "Left on 2026-06-30" in page
     assert "reps/leander/2026-06-30-call.html" in site

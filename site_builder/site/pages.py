@@ -283,6 +283,8 @@ def home(view: View) -> Page:
         "recent": [view.record_row(page, r) for r in recent],
         "frameworks": [view.link(page, framework_url(f.id), f.name or f.id) for f in view.repo.frameworks.values()],
         "counts": {"reps": len(reps), "records": total, "teams": len(teams)},
+        "leavers": [{"link": view.rep_link(page, rep.id), "left": rep.left.isoformat()}
+                    for rep in view.analysis.reps.values() if rep.has_left and rep.left],
     }
     return Page("index.html", context, "Overview")
 

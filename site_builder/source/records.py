@@ -481,6 +481,10 @@ def read_person(source: SourceFile) -> tuple[Person, list[Diagnostic]]:
 def _read_positions(reader: FileReader, node: Node | None, joined: date | None) -> tuple[Position, ...]:
     """`positions`: a list of {from, role, team}, the first from the day the person joined, each
     later than the one before."""
+    if node is not None and node.kind != "seq" and not reader.is_empty(node):
+        reader.error(node, "bad-type", "'positions' must be a list of entries, one a line: "
+                                       "'  - {from: YYYY-MM-DD, role: ..., team: ...}'")
+        return ()
     sequence = reader.sequence(node, "positions")
     if sequence is None:
         return ()
