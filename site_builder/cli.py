@@ -262,12 +262,18 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
         sys.stdout.write(text_report(prepared.analysis, checked.config.recent_days) + "\n")
 
 
+leavers_option = click.option(
+    "--leavers", is_flag=True,
+    help="Include the pages of people who have left (marked 'left on D'; never in any team or organisation figure).")
+
+
 @main.command("build")
 @root_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the site (default: ROOT/_site).")
 @scope_options
 @click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
+@leavers_option
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A folder of templates overriding any of the default ones.")
 @click.option("--timings", is_flag=True, help="Also print the seconds each stage of the build took.")
@@ -277,7 +283,7 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
 @click.option("--no-cache", is_flag=True, help="Build every page from scratch, reading and writing no cache.")
 @today_option
 def build_command(root: Path, output: Path | None, rep: str | None, team: str | None, drafts: bool,
-                  templates: Path | None, timings: bool, cache_dir: Path | None, no_cache: bool,
+                  leavers: bool, templates: Path | None, timings: bool, cache_dir: Path | None, no_cache: bool,
                   today: date) -> None:
     """Build the static site (refuses to when the records have errors)."""
     from site_builder.commands.build import BuildOptions, build
@@ -287,8 +293,8 @@ def build_command(root: Path, output: Path | None, rep: str | None, team: str | 
     if cache_dir and no_cache:
         raise click.UsageError("give --cache-dir or --no-cache, not both")
     options = BuildOptions(root=root, output=output or root / "_site", today=today,
-                           scope=_scope_or_exit(root, rep, team), drafts=drafts, templates=templates,
-                           cache_dir=cache_dir, incremental=not no_cache)
+                           scope=_scope_or_exit(root, rep, team), drafts=drafts, leavers=leavers,
+                           templates=templates, cache_dir=cache_dir, incremental=not no_cache)
 
     def progress(pages):
         # a bar only on a terminal; in CI logs it would be noise
@@ -538,11 +544,12 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
               help="Port on 127.0.0.1 (0: any free port).")
 @scope_options
 @click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
+@leavers_option
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A folder of templates overriding any of the default ones.")
 @_today_option("The build date (default: SOURCE_DATE_EPOCH, else the system date, read at each rebuild).",
                callback=_today_each_rebuild)
-def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool,
+def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool, leavers: bool,
                   templates: Path | None, today: date | None) -> None:
     """Preview the site at http://127.0.0.1:PORT/, rebuilding and reloading on every save."""
     from site_builder.commands.build import BuildOptions
@@ -550,7 +557,7 @@ def serve_command(root: Path, port: int, rep: str | None, team: str | None, draf
     from site_builder.commands.serve import serve
 
     options = BuildOptions(root=root, output=root / "_site", today=today, scope=_scope_or_exit(root, rep, team),
-                           drafts=drafts, templates=templates)
+                           drafts=drafts, leavers=leavers, templates=templates)
 
     def ready(server, site) -> None:
         host, bound = server.server_address[:2]

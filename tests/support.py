@@ -71,6 +71,29 @@ def bump_rating(path: Path) -> None:
     path.write_text(text[:match.start(2)] + str(new) + text[match.end(2):], encoding="utf-8")
 
 
+# --- people over time, read from a person's front matter (PyYAML: an oracle independent of coachsite) ---
+
+def team_on(front: dict, day=None) -> str:
+    """The team a person was in on `day` (today: the last position's), from `positions` or `team`."""
+    positions = front.get("positions")
+    if not positions:
+        return front["team"]
+    held = positions[0]
+    for position in positions:
+        if day is None or position["from"] <= day:
+            held = position
+    return held["team"]
+
+
+def teams_held(front: dict) -> set[str]:
+    return {p["team"] for p in front["positions"]} if front.get("positions") else {front["team"]}
+
+
+def has_left(front: dict, today=TODAY) -> bool:
+    """Whether the person's last working day is before `today`."""
+    return front.get("left") is not None and front["left"] < today
+
+
 # --- HTML parsing ---
 
 

@@ -32,7 +32,7 @@ from site_builder.analysis.scope import Scope
 from site_builder.site.write import MARKER, OutputError
 from tests.conftest import MINI, REPO, TODAY, session, write_tree
 from tests.support import (SUMMARY_LINE, TODAY_ARG, ParsedPage, assert_same_tree, bump_rating, clean_env, coachsite,
-                           inodes, leftovers, mini_repo, snapshot)
+                           has_left, inodes, leftovers, mini_repo, snapshot, team_on, teams_held)
 
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
@@ -53,6 +53,12 @@ def sample_people(root: Path = REPO) -> dict[str, str]:
 
 def sample_teams(root: Path = REPO) -> dict[str, dict]:
     return {p.stem: front_matter(p) for p in sorted((root / "records/teams").glob("*.md"))}
+
+
+def team_members(team: str, root: Path = REPO) -> set[str]:
+    """A team's current members: in it now, and not left by TODAY."""
+    fronts = {p.stem: front_matter(p) for p in (root / "records/people").glob("*.md")}
+    return {person for person, front in fronts.items() if team_on(front) == team and not has_left(front)}
 
 
 def sample_sessions(root: Path = REPO) -> dict[str, dict]:
@@ -253,12 +259,22 @@ def team_site(tmp_path_factory) -> Site:
 
 
 @pytest.fixture(scope="module")
+def leavers_site(sample_site, tmp_path_factory) -> Site:
+    """The sample with the pages of those who left (lars-jensen), from a copy of the sample site."""
+    out = tmp_path_factory.mktemp("leavers") / "site"
+    shutil.copytree(sample_site.path, out)
+    result = build(BuildOptions(root=REPO, output=out, today=TODAY, leavers=True))
+    assert result.ok
+    return Site.load(out)
+
+
+@pytest.fixture(scope="module")
 def drafts_site(sample_site, tmp_path_factory) -> Site:
     # starts from a copy of the sample site so its charts are reused (speed); the result must be
     # the same as from nothing, which the incremental tests below prove
     out = tmp_path_factory.mktemp("drafts") / "site"
     shutil.copytree(sample_site.path, out)
-    result = build(BuildOptions(root=REPO, output=out, today=TODAY, drafts=True))
+    result = build(BuildOptions(root=REPO, output=out, today=TODAY, drafts=True, leavers=True))
     assert result.ok
     return Site.load(out)
 
@@ -278,7 +294,8 @@ def test_every_page_type_exists(sample_build):
     framework = yaml.safe_load((REPO / "frameworks/field-sales.yaml").read_text(encoding="utf-8"))
     managers = {team["manager"] for team in teams.values()}
     with_records = {path.split("/")[2] for path in sessions}
-    reps = {p for p in people if p in with_records or p not in managers}
+    reps = {p for p in people if (p in with_records or p not in managers)
+            and not has_left(front_matter(REPO / f"records/people/{p}.md"))}  # leavers: only with --leavers
 
     for name in ("index.html", "search.html", "frameworks/field-sales.html", "data/summary.json",
                  "data/ratings.csv", "assets/style.css", "assets/search.js", "assets/search-index.js", MARKER):
@@ -287,7 +304,8 @@ def test_every_page_type_exists(sample_build):
     assert {n for n in files if n.startswith("competencies/")} == {
         f"competencies/field-sales/{c}.html" for c in framework["competencies"]}
     assert {n for n in files if re.fullmatch(r"reps/[^/]+/index\.html", n)} == {f"reps/{r}/index.html" for r in reps}
-    expected_sessions = {session_page(p) for p, front in sessions.items() if front.get("status") != "draft"}
+    expected_sessions = {session_page(p) for p, front in sessions.items()
+                         if front.get("status") != "draft" and p.split("/")[2] in reps}
     assert {n for n in files if n.startswith("reps/") and not n.endswith("/index.html")} == expected_sessions
     charts = [n for n in files if n.startswith("charts/")]
     assert charts and all(re.fullmatch(r"charts/[0-9a-f]+\.svg", n) for n in charts)
@@ -357,8 +375,19 @@ def test_rep_pages_have_a_chart_with_a_text_alternative(sample_site):
 
 
 @pytest.mark.parametrize("fmt, export", [("json", "data/summary.json"), ("csv", "data/ratings.csv")])
-def test_exports_equal_report_output(sample_site, background, fmt, export):
-    assert sample_site.files[export] == background[f"report-all-{fmt}"].ok().stdout
+def test_exports_equal_report_output(leavers_site, background, fmt, export):
+    """`report` keeps those who left (with `left` set): a site with --leavers publishes exactly it."""
+    assert leavers_site.files[export] == background[f"report-all-{fmt}"].ok().stdout
+
+
+def test_a_site_without_leavers_publishes_nothing_of_them(sample_site, leavers_site):
+    assert "lars-jensen" in leavers_site.files["data/summary.json"].decode()
+    assert "Left on 2026-10-30" in leavers_site.files["reps/lars-jensen/index.html"].decode()
+    for name, data in sample_site.files.items():
+        assert b"lars-jensen" not in data and "Lars Jensen".encode() not in data, name
+    # counted in no figure even when shown: the same home page figures with and without their pages
+    counts = re.compile(rb"<p class=\"lead\">.*?</p>", re.S)
+    assert counts.findall(leavers_site.files["index.html"]) == counts.findall(sample_site.files["index.html"])
 
 
 @pytest.mark.parametrize("fmt, export", [("json", "data/summary.json"), ("csv", "data/ratings.csv")])
@@ -385,14 +414,16 @@ def scope_visibility(rep: str | None = None, team: str | None = None) -> tuple[s
     people, teams = sample_people(), sample_teams()
     if rep:
         members = {rep}
-        team_ids = {front_matter(REPO / f"records/people/{rep}.md")["team"]}
+        team_ids = {team_on(front_matter(REPO / f"records/people/{rep}.md"))}
     else:
         team_ids = {team}
-        members = {p for p in people if front_matter(REPO / f"records/people/{p}.md").get("team") == team}
+        members = team_members(team)
     coaches = {front.get("coach") for path, front in sample_sessions().items()
                if path.split("/")[2] in members and front.get("status") != "draft"}
     visible = members | {teams[t]["manager"] for t in team_ids} | (coaches - {None})
-    return visible, team_ids
+    # a member's own history names the teams they were in (by id): part of their record
+    held = {t for p in members for t in teams_held(front_matter(REPO / f"records/people/{p}.md"))}
+    return visible, team_ids | held
 
 
 def forbidden_strings(visible_people: set[str], visible_teams: set[str]) -> dict[str, str]:
@@ -496,9 +527,8 @@ def test_rep_build_leaks_no_other_person_or_team(rep_site, sample_site):
 def test_team_build_leaks_no_other_team_or_its_people(team_site, sample_site):
     visible, teams = scope_visibility(team="cardio-north")
     forbidden = forbidden_strings(visible, teams)
-    members = {p for p in sample_people()
-               if front_matter(REPO / f"records/people/{p}.md").get("team") == "cardio-north"}
-    sources = in_scope_sources(members, teams)
+    members = team_members("cardio-north")
+    sources = in_scope_sources(members, {"cardio-north"})  # the teams a member came from: their ids only
     found = leaks(team_site, forbidden, sources)
     assert not found, "\n".join(found[:30])
     assert leaks(sample_site, forbidden, sources, first_only=True)
@@ -546,7 +576,7 @@ def test_scoped_search_index_holds_only_in_scope_pages(rep_site, team_site, whic
             if which == "rep":
                 assert rep == "ana-ruiz", entry["u"]
             else:
-                assert front_matter(REPO / f"records/people/{rep}.md")["team"] == "cardio-north", entry["u"]
+                assert rep in team_members("cardio-north"), entry["u"]
         if entry["k"] == "team":
             assert which == "team" and entry["u"] == "teams/cardio-north.html", entry["u"]
 

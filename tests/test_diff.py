@@ -17,7 +17,7 @@ import pytest
 
 from site_builder.diagnostics import error
 from site_builder.commands.diff import (COLLAPSE_AFTER, MARKER, DiffError, DiffReport, FileChange, RatingChange, Revision,
-                               diff, format_markdown, format_text)
+                               diff, format_markdown, format_text, summary_line)
 from tests.conftest import MINI, TODAY, session, write_tree
 from tests.support import GIT_ENV, commit_all, git, make_repository, rendered, tables
 
@@ -132,6 +132,34 @@ def test_diagnostics_introduced_and_fixed(pull_request):
     assert [(d.path, d.code, d.line) for d in report.introduced] == [(OCTOBER, "unknown-coach", 4)]
     assert [d.code for d in report.introduced_errors] == ["unknown-coach"]
     assert [(d.path, d.code) for d in report.fixed] == [(NOTES, "skipped-file")]
+
+
+def test_a_promotion_a_transfer_and_a_leaver_are_said_as_such(tmp_path):
+    """Changes of the organisation are one line each, from the person files: not a list of the
+    levels and gaps they move, and no record is touched."""
+    repo = tmp_path / "records-repo"
+    base_tree = {**BASE, "records/teams/south.md": "---\nname: South\nmanager: bob\nframework: mini\n---\n",
+                 "records/people/cai.md": "---\nname: Cai\nrole: sales-rep\nteam: north\njoined: 2024-01-15\n---\n"}
+    changes = {
+        "records/people/ana.md": "---\nname: Ana Ruiz\njoined: 2024-01-15\npositions:\n"
+                                 "  - {from: 2024-01-15, role: sales-rep, team: north}\n"
+                                 "  - {from: 2026-06-01, role: senior-rep, team: north}\n---\nPlan.\n",
+        "records/people/cai.md": "---\nname: Cai\njoined: 2024-01-15\nleft: 2026-09-30\npositions:\n"
+                                 "  - {from: 2024-01-15, role: sales-rep, team: north}\n"
+                                 "  - {from: 2025-02-03, role: sales-rep, team: south}\n---\n",
+    }
+    base, _ = make_repository(repo, base_tree, changes)
+    report = diff(repo, base, "HEAD", TODAY)
+    assert [(c.person, c.what) for c in report.people] == [
+        ("ana", "promoted to senior-rep from 2026-06-01"),
+        ("cai", "moved to south (from north) from 2025-02-03"),
+        ("cai", "left on 2026-09-30"),
+    ]
+    assert report.ratings == () and report.records == ()
+    text = format_text(report)
+    assert "organisation\n  ana: promoted to senior-rep from 2026-06-01\n" in text
+    assert "3 changes of role, team or leaving" in summary_line(report)
+    assert "### Organisation" in format_markdown(report)
 
 
 def test_a_problem_that_only_moved_is_neither_new_nor_fixed(tmp_path):
@@ -332,8 +360,9 @@ def test_json_output(pull_request):
     assert document["today"] == TODAY.isoformat()
     assert document["summary"] == {"records_added": 2, "records_changed": 1, "records_removed": 2,
                                    "other_files_changed": 0, "ratings_changed": 7, "levels_changed": 2,
-                                   "reps": 1, "errors_introduced": 1, "warnings_introduced": 0,
-                                   "diagnostics_fixed": 1}
+                                   "reps": 1, "people_changed": 0, "errors_introduced": 1,
+                                   "warnings_introduced": 0, "diagnostics_fixed": 1}
+    assert document["people"] == []
     assert document["records"][0] == {"path": MAY, "change": "changed", "rep": "ana", "kind": "coaching",
                                       "date": "2026-05-11", "fields": ["ratings"], "status": None,
                                       "has_errors": False}

@@ -154,7 +154,7 @@ def test_tex_in_names_and_level_labels_is_drawn_as_text(tmp_path):
 def test_chart_workers_draw_plain_text_too():
     from site_builder.site.charts import ChartSpec, Panel, draw_all
 
-    panel = Panel("$\\alpha$ ($_$)", 3, ((("2026-01-05", 2),),) + ((),) * 4)
+    panel = Panel("$\\alpha$ ($_$)", (("2026-01-01", 3),), ((("2026-01-05", 2),),) + ((),) * 4)
     specs = {str(i): ChartSpec(((1, "$\\beta$"), (2, "b")), "2026-01-01", "2026-07-01", (panel,))
              for i in range(4)}
     drawn = draw_all(specs, workers=2, parallel_from=2)

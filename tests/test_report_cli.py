@@ -24,6 +24,7 @@ import yaml
 
 from site_builder.checks.check import check
 from tests.conftest import REPO, TODAY
+from tests.support import team_on
 
 GOLDEN = Path(__file__).parent / "golden" / "sample-report.json"
 CSV_HEADER = "date,rep,team,competency,stream,kind,value,coach,status,path"
@@ -81,7 +82,9 @@ def sample_sessions(root: Path = REPO):
 
 
 def members(report: dict, team: str) -> list[str]:
-    return sorted(rep for rep, doc in report["reps"].items() if doc["team"] == team)
+    """A team's members: its reps who have not left (report --json keeps leavers, with `left`)."""
+    return sorted(rep for rep, doc in report["reps"].items()
+                  if doc["team"] == team and not (doc["left"] and doc["left"] < report["today"]))
 
 
 # --- the sample is there and clean ----------------------------------------------------------------
@@ -212,7 +215,7 @@ def test_csv_rows_match_their_records(csv_text, report):
     for row in csv.DictReader(io.StringIO(csv_text)):
         front = fronts[row["path"]]
         assert row["path"].split("/")[2] == row["rep"]
-        assert row["team"] == people[row["rep"]]["team"]
+        assert row["team"] == team_on(people[row["rep"]], date.fromisoformat(row["date"]))  # the team then
         assert row["date"] == str(front["date"])
         assert row["kind"] == front["kind"]
         assert row["coach"] == (front.get("coach") or "")

@@ -32,7 +32,16 @@ def front_matter(path: Path) -> dict:
     match = re.match(r"---\n(.*?)\n---\n", path.read_text(encoding="utf-8"), re.DOTALL)
     assert match, path
     values = yaml.safe_load(match.group(1)) or {}
-    return {key: value.isoformat() if isinstance(value, date) else value for key, value in values.items()}
+    return _as_json(values)
+
+
+def _as_json(value):
+    """YAML's dates as the strings a JSON editor sees, however deep (a person's positions)."""
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def validator(schema: dict):
@@ -211,7 +220,10 @@ def test_cli_prints_and_writes_the_same_stable_schema(sample, tmp_path):
 def test_cli_schema_for_people_and_unknown_framework():
     person = coachsite(REPO, "schema", "--record", "person")
     assert person.returncode == 0
-    assert json.loads(person.stdout)["required"] == ["name", "role", "team", "joined"]
+    schema = json.loads(person.stdout)
+    assert schema["required"] == ["name", "joined"]
+    # role and team, or positions: never both, never neither
+    assert [option["required"] for option in schema["oneOf"]] == [["role", "team"], ["positions"]]
     unknown = coachsite(REPO, "schema", "--framework", "field-sale")
     assert unknown.returncode == 2
     assert "did you mean 'field-sales'?" in unknown.stderr and "Traceback" not in unknown.stderr

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from site_builder.source.config import Config
 from site_builder.digests import digest
-from site_builder.source.model import COACHED_KINDS, Person, Record, Repository, named_tuple_reduce
+from site_builder.source.model import COACHED_KINDS, Person, Position, Record, Repository, named_tuple_reduce
 
 STREAMS = ("observed", "self", "360", "customer", "knowledge")
 
@@ -33,6 +33,7 @@ class Observation(NamedTuple):
     path: str
     coach: str | None
     benchmark: int | None = None  # customer stream: how customers rate the main competitor
+    expected: int | None = None  # the level the rep's role then expected (the role held on `date`)
 
     __reduce__ = named_tuple_reduce
 
@@ -66,6 +67,8 @@ class CompetencyStatus:
     last_observed: date | None
     knowledge_latest: int | None  # percent
     streams: dict[str, tuple[Observation, ...]]  # every stream, in date order
+    # the level expected from each day on, oldest first: steps where the rep's role changed
+    expected_steps: tuple[tuple[date, int | None], ...] = ()
 
     @property
     def observations(self) -> tuple[Observation, ...]:
@@ -107,6 +110,9 @@ class RepAnalysis:
     disputed: tuple[str, ...]
     drafts: tuple[str, ...]
     records: tuple[Record, ...]  # every record of the rep, drafts included, in date order
+    positions: tuple[Position, ...] = ()  # oldest first; the last is the current role and team
+    left: date | None = None  # the last working day
+    has_left: bool = False  # left before the analysis' date: in no team or organisation figure
 
 
 @dataclass(frozen=True)
@@ -175,23 +181,37 @@ def development_stage(joined: date | None, today: date, config: Config) -> str |
     return "new" if (today - joined).days < config.new_hire_days else "experienced"
 
 
-def _streams_of(records: list[Record]) -> dict[str, dict[str, list[Observation]]]:
-    """competency -> stream -> observations, in (date, path) order."""
+def expected_on(repository: Repository, person: Person, day: date | None) -> dict[str, int]:
+    """competency -> the level expected of `person` on `day`: by the role they then held, in the
+    framework of the team they were then in."""
+    position = person.position_on(day)
+    role_id = position.role if position else person.role
+    framework = repository.framework_on(person, day)
+    role = framework.roles.get(role_id or "") if framework else None
+    return {level.competency: level.value for level in role.expected} if role else {}
+
+
+def _streams_of(records: list[Record], expected: Callable[[date], dict[str, int]] = lambda day: {}
+                ) -> dict[str, dict[str, list[Observation]]]:
+    """competency -> stream -> observations, in (date, path) order, each with the level
+    `expected(date)` gives for it."""
     found: dict[str, dict[str, list[Observation]]] = {}
     for record in sorted(records, key=lambda r: (r.date, r.path)):
         stream = record.stream
         if stream is None or record.date is None or record.kind is None:
             continue
         benchmark = {level.competency: level.value for level in record.benchmark}
+        then = expected(record.date)
         for level in record.scores if stream == "knowledge" else record.ratings:
             streams = found.setdefault(level.competency, {name: [] for name in STREAMS})
             streams[stream].append(Observation(record.date, level.value, stream, record.kind, record.path,
-                                               record.coach, benchmark.get(level.competency)))
+                                               record.coach, benchmark.get(level.competency),
+                                               then.get(level.competency)))
     return found
 
 
 def competency_status(competency: str, streams: dict[str, list[Observation]], expected: int | None,
-                      config: Config) -> CompetencyStatus:
+                      config: Config, expected_steps: tuple[tuple[date, int | None], ...] = ()) -> CompetencyStatus:
     observed = [o.value for o in streams["observed"]]
     current = observed[-1] if observed else None
     self_levels = [o.value for o in streams["self"]]
@@ -213,6 +233,7 @@ def competency_status(competency: str, streams: dict[str, list[Observation]], ex
         last_observed=streams["observed"][-1].date if observed else None,
         knowledge_latest=knowledge[-1].value if knowledge else None,
         streams={name: tuple(values) for name, values in streams.items()},
+        expected_steps=expected_steps,
     )
 
 
@@ -278,16 +299,31 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
     counting = [r for r in records if r.counts and r.date is not None]
     framework = repository.framework_of(person)
     role = framework.roles.get(person.role or "") if framework else None
-    by_competency = _streams_of(counting)
+    by_position: dict[object, dict[str, int]] = {}
+
+    def expected(day: date) -> dict[str, int]:  # one lookup per position, not per record
+        position = person.position_on(day)
+        found = by_position.get(position)
+        if found is None:
+            found = by_position[position] = expected_on(repository, person, day)
+        return found
+
+    by_competency = _streams_of(counting, expected)
     order = list(framework.competencies) if framework else []
     expected_ids = [level.competency for level in role.expected] if role else []
     shown = [c for c in order if c in expected_ids or c in by_competency]
     shown += sorted(c for c in by_competency if c not in shown)
+    held = person.positions or ()
+    profiles = [(position.start, expected(position.start)) for position in held]
     competencies = {}
     for competency in shown:
         streams = by_competency.get(competency) or {name: [] for name in STREAMS}
+        steps: list[tuple[date, int | None]] = []
+        for start, levels in profiles:
+            if not steps or steps[-1][1] != levels.get(competency):
+                steps.append((start, levels.get(competency)))
         competencies[competency] = competency_status(
-            competency, streams, role.expected_level(competency) if role else None, config)
+            competency, streams, role.expected_level(competency) if role else None, config, tuple(steps))
 
     flags: list[Flag] = []
     for status in competencies.values():
@@ -302,11 +338,14 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
     focus_recent = sorted({ref.id for r in recent for ref in r.focus}, key=lambda c: (rank.get(c, len(rank)), c))
     return RepAnalysis(
         id=person.id, name=person.name, team=person.team, role=person.role, joined=person.joined,
+        positions=person.positions or ((Position(person.joined, person.role, person.team, 1, 1),)
+                                       if person.joined else ()),
+        left=person.left, has_left=person.has_left(today),
         stage=development_stage(person.joined, today, config),
         last_session=last.date if last else None,
         last_session_path=last.path if last else None,
         days_since_last_session=days,
-        overdue=days is None or days > config.overdue_days,
+        overdue=not person.has_left(today) and (days is None or days > config.overdue_days),
         sessions_recent=len(recent),
         focus_recent=tuple(focus_recent),
         open_objectives=last.objectives if last else (),
@@ -330,7 +369,7 @@ def rep_ids(repository: Repository) -> list[str]:
 
 def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) -> TeamAnalysis:
     team = repository.teams[team_id]
-    members = [rep for rep in reps if rep.team == team_id]
+    members = [rep for rep in reps if rep.team == team_id and not rep.has_left]  # current members only
     distribution: dict[str, dict[int, int]] = {}
     framework = repository.frameworks.get(team.framework or "")
     for competency in (framework.competencies if framework else ()):
@@ -360,8 +399,8 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
 
     `reps` and `teams` default to everyone being coached and every team (see scope.restrict).
     `memo` (kept by serve in memory and by build in its cache) holds each rep's analysis with a
-    digest of everything it was computed from: the person, their framework, their records'
-    contents, the date and the settings. A rep whose digest is unchanged is not analysed again.
+    digest of everything it was computed from: the person (their positions too), the frameworks
+    of every team they were in, their records' contents, the date and the settings. A rep whose digest is unchanged is not analysed again.
     """
     frameworks = {fid: digest(repr(framework)) for fid, framework in repository.frameworks.items()} \
         if memo is not None else {}
@@ -377,8 +416,10 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
         if memo is None:
             rep_results[rep_id] = analyse_rep(repository, person, records, today, config)
             continue
-        team = repository.teams.get(person.team or "")
-        key = digest(repr(person), frameworks.get(team.framework if team else "", ""), today.isoformat(), settings,
+        teams = {position.team for position in person.positions} | {person.team}
+        judged_by = sorted(frameworks.get(team.framework or "", "") for team_id in teams
+                           if (team := repository.teams.get(team_id or "")) is not None)
+        key = digest(repr(person), judged_by, today.isoformat(), settings,
                      tuple((r.path, r.content_hash, r.status) for r in records))
         cached = memo.get(rep_id)
         if cached is not None and cached[0] == key:

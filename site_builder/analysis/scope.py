@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 
 from site_builder.analysis.analyse import rep_ids
 from site_builder.diagnostics import did_you_mean
@@ -68,7 +69,7 @@ def require_known(scope: Scope, found: Iterable[Found]) -> None:
         raise ScopeError(problem)
 
 
-def restrict(repository: Repository, scope: Scope) -> tuple[Repository, list[str], list[str]]:
+def restrict(repository: Repository, scope: Scope, today: date) -> tuple[Repository, list[str], list[str]]:
     """The repository as seen from `scope`, the reps to analyse and the teams to summarise."""
     if scope.everything:
         reps = rep_ids(repository)
@@ -83,7 +84,8 @@ def restrict(repository: Repository, scope: Scope) -> tuple[Repository, list[str
         if scope.team not in repository.teams:
             raise ScopeError(_unknown(scope, repository.people, repository.teams))
         team_ids = teams = [scope.team]
-        members = {p.id for p in repository.people.values() if p.team == scope.team}
+        # its current members: a rep who moved away or left is not on their old team's site
+        members = {p.id for p in repository.people.values() if p.team == scope.team and not p.has_left(today)}
         reps = [rep for rep in rep_ids(repository) if rep in members]
     records = tuple(r for r in repository.records if r.rep in reps)
     # the people a reader of these records meets: the reps, their coaches and their team's manager

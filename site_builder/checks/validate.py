@@ -14,8 +14,8 @@ from typing import Callable, Iterable, Iterator
 from site_builder.source.config import Config
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.digests import digest
-from site_builder.source.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Record,
-                                Repository)
+from site_builder.source.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Person, Position,
+                                       Record, Repository)
 from site_builder.source.records import use_a_level
 
 
@@ -71,29 +71,41 @@ def rule_team_references(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def rule_person_references(ctx: Context) -> Iterator[Diagnostic]:
+    """Every role and team a person held exists, and the role is in that team's framework: at the
+    line of the position that names them (of `role:` and `team:` for a person without positions)."""
     repo = ctx.repository
     for person in repo.people.values():
-        if person.team is not None and person.team not in repo.teams and person.team not in ctx.unread.teams:
-            yield _unknown(person.path, person.where["team"], "unknown-team", "team", person.team, repo.teams)
-        framework = repo.framework_of(person)
-        # with no framework to judge it by, a role is looked for in every framework: not when one
-        # could not be read, as it may be the one that has it
-        if person.role is None or (framework is None and ctx.unread.frameworks):
-            continue
-        if framework is not None and person.role not in framework.roles:
-            elsewhere = [f.id for f in repo.frameworks.values() if person.role in f.roles]
-            if elsewhere:
-                line, column = person.where["role"]
-                yield error(person.path, line, column, "role-not-in-framework",
-                            f"role '{person.role}' is not in framework '{framework.id}' of team "
-                            f"'{person.team}' (it is in {', '.join(elsewhere)}); pick one of "
-                            f"{', '.join(framework.roles)}")
-            else:
-                yield _unknown(person.path, person.where["role"], "unknown-role", "role", person.role,
-                               framework.roles)
-        elif framework is None and not any(person.role in f.roles for f in repo.frameworks.values()):
-            all_roles = {r for f in repo.frameworks.values() for r in f.roles}
-            yield _unknown(person.path, person.where["role"], "unknown-role", "role", person.role, all_roles)
+        listed = "positions" in person.where
+        held = person.positions or (Position(person.joined or date.min, person.role, person.team, 1, 1),)
+        for position in held:
+            team_at = (position.line, position.column) if listed else person.where.get("team", (1, 1))
+            role_at = (position.line, position.column) if listed else person.where.get("role", (1, 1))
+            yield from _position_problems(ctx, person, position, team_at, role_at)
+
+
+def _position_problems(ctx: Context, person: Person, position: Position, team_at: tuple[int, int],
+                       role_at: tuple[int, int]) -> Iterator[Diagnostic]:
+    repo = ctx.repository
+    if position.team is not None and position.team not in repo.teams and position.team not in ctx.unread.teams:
+        yield _unknown(person.path, team_at, "unknown-team", "team", position.team, repo.teams)
+    team = repo.teams.get(position.team or "")
+    framework = repo.frameworks.get(team.framework or "") if team else None
+    # with no framework to judge it by, a role is looked for in every framework: not when one
+    # could not be read, as it may be the one that has it
+    if position.role is None or (framework is None and ctx.unread.frameworks):
+        return
+    if framework is not None and position.role not in framework.roles:
+        elsewhere = [f.id for f in repo.frameworks.values() if position.role in f.roles]
+        if elsewhere:
+            yield error(person.path, *role_at, "role-not-in-framework",
+                        f"role '{position.role}' is not in framework '{framework.id}' of team "
+                        f"'{position.team}' (it is in {', '.join(elsewhere)}); pick one of "
+                        f"{', '.join(framework.roles)}")
+        else:
+            yield _unknown(person.path, role_at, "unknown-role", "role", position.role, framework.roles)
+    elif framework is None and not any(position.role in f.roles for f in repo.frameworks.values()):
+        all_roles = {r for f in repo.frameworks.values() for r in f.roles}
+        yield _unknown(person.path, role_at, "unknown-role", "role", position.role, all_roles)
 
 
 def rule_framework_references(ctx: Context) -> Iterator[Diagnostic]:
@@ -123,7 +135,8 @@ def rule_sessions_have_a_person(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def _framework_for(repo: Repository, record: Record) -> Framework | None:
-    return repo.framework_of(repo.people.get(record.rep))
+    """The framework a record is judged against: that of the team its rep was in on its date."""
+    return repo.framework_on(repo.people.get(record.rep), record.date)
 
 
 def rule_session_references(ctx: Context, record: Record) -> Iterator[Diagnostic]:
@@ -209,6 +222,21 @@ def rule_dates(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     if person is not None and person.joined is not None and record.date < person.joined:
         yield error(record.path, line, column, "before-joined",
                     f"'date: {record.date}' is before {record.rep} joined ({person.joined})")
+    if person is not None and person.left is not None and record.date > person.left:
+        yield error(record.path, line, column, "after-leaving",
+                    f"'date: {record.date}' is after {record.rep} left ({person.left}, their last working "
+                    f"day); a record is about a day they worked")
+    coach = repo.people.get(record.coach or "")
+    if coach is not None and record.coach != record.rep:
+        at = record.at("coach")
+        if coach.left is not None and record.date > coach.left:
+            yield error(record.path, *at, "after-leaving",
+                        f"coach '{record.coach}' had left on {coach.left}, before this record's date "
+                        f"({record.date}); name the coach who held the session")
+        elif coach.joined is not None and record.date < coach.joined:
+            yield error(record.path, *at, "coach-not-joined",
+                        f"coach '{record.coach}' joined on {coach.joined}, after this record's date "
+                        f"({record.date}); name the coach who held the session")
     if record.approved_on is not None:
         line, column = record.at("approved_on")
         if record.approved_on < record.date:

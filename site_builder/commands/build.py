@@ -50,6 +50,7 @@ class BuildOptions:
     today: date | None = None
     scope: Scope = field(default_factory=Scope)
     drafts: bool = False
+    leavers: bool = False  # include the pages of people who have left
     templates: Path | None = None
     workers: int = 2
     incremental: bool = True  # use the build cache; False: rebuild every page from scratch
@@ -96,7 +97,8 @@ def _fingerprint(options: BuildOptions, today: date, found) -> str:
     # marshal's version 2 is plain and stable bytes for strings and numbers, and three times
     # faster than repr for ten thousand files
     inputs = hashlib.sha256(marshal.dumps([(item.path, item.stamp) for item in found], 2)).hexdigest()
-    return digest(code_identity(), today.isoformat(), options.scope, options.drafts, str(options.templates),
+    return digest(code_identity(), today.isoformat(), options.scope, options.drafts, options.leavers,
+                  str(options.templates),
                   stamp(options.root, CONFIG_FILE), template_files(options), inputs)
 
 
@@ -226,11 +228,11 @@ def _build(options: BuildOptions, progress: Callable | None, folder: Path | None
     lap("check")
     if checked.errors:
         return BuildResult(False, checked, timings=timings, notes=tuple(cache.notes))
-    prepared = prepare(checked, options.scope, drafts=options.drafts,
+    prepared = prepare(checked, options.scope, drafts=options.drafts, leavers=options.leavers,
                        memo=cache.analyses if options.incremental else None)
     lap("analyse")
     fragments = Fragments(cache.fragments if options.incremental else None)
-    site = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates), notes_html,
+    site = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates, options.leavers), notes_html,
                 fragments)
     present = files_in(options.output)  # what the previous site holds (its files may have been removed by hand)
     previous = {path: kept for path, kept in cache.pages.items() if path in present} if options.incremental else {}

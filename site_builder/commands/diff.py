@@ -93,6 +93,15 @@ class LevelChange:
 
 
 @dataclass(frozen=True)
+class PersonChange:
+    """A change of the organisation in a person's file: joined, a promotion or role change, a
+    transfer, leaving. Said as such, not as the levels and gaps it moves."""
+
+    person: str
+    what: str  # "promoted to senior-rep from 2025-07-01"
+
+
+@dataclass(frozen=True)
 class DiffReport:
     base: Revision
     head: Revision
@@ -103,6 +112,7 @@ class DiffReport:
     introduced: tuple[Diagnostic, ...]  # at head, not at base
     fixed: tuple[Diagnostic, ...]  # at base, not at head
     rep_names: dict[str, str | None]
+    people: tuple[PersonChange, ...] = ()  # by person, oldest change first
 
     @property
     def records(self) -> tuple[FileChange, ...]:
@@ -123,7 +133,7 @@ class DiffReport:
 
     @property
     def empty(self) -> bool:
-        return not (self.files or self.ratings or self.levels or self.introduced or self.fixed)
+        return not (self.files or self.ratings or self.levels or self.introduced or self.fixed or self.people)
 
     def of_rep(self, rep: str) -> tuple[list[FileChange], list[RatingChange], list[LevelChange]]:
         return ([f for f in self.records if f.rep == rep], [r for r in self.ratings if r.rep == rep],
@@ -242,6 +252,37 @@ def level_changes(base: Analysis, head: Analysis) -> list[LevelChange]:
     return found
 
 
+def people_changes(base: Snapshot, head: Snapshot) -> list[PersonChange]:
+    """What changed in who holds which role in which team, and who left: from the person files."""
+    before, after = base.checked.repository.people, head.checked.repository.people
+    found = []
+    for person_id in sorted(before.keys() | after.keys()):
+        old, new = before.get(person_id), after.get(person_id)
+        if new is None:
+            continue  # a removed person file is in `files`
+        if old is None:
+            found.append(PersonChange(person_id, f"joined on {new.joined} as {new.role} in {new.team}"))
+            continue
+        known = {(p.start, p.role, p.team) for p in old.positions}
+        for earlier, position in zip((None,) + new.positions, new.positions):
+            if (position.start, position.role, position.team) in known or earlier is None:
+                continue
+            said = []
+            if position.role != earlier.role:
+                framework = head.checked.repository.framework_on(new, position.start)
+                role = framework.roles.get(earlier.role or "") if framework else None
+                promoted = role is not None and any(ref.id == position.role for ref in role.next)
+                said.append(f"{'promoted to' if promoted else 'role changed to'} {position.role}")
+            if position.team != earlier.team:
+                said.append(f"moved to {position.team} (from {earlier.team})")
+            found.append(PersonChange(person_id, f"{' and '.join(said) or 'position restated'} "
+                                                 f"from {position.start}"))
+        if new.left != old.left:
+            found.append(PersonChange(person_id, f"left on {new.left}" if new.left else
+                                      f"no longer leaving (was {old.left})"))
+    return found
+
+
 _LINE_REFERENCE = re.compile(r"\bline \d+\b")
 
 
@@ -272,6 +313,7 @@ def compare(base: Snapshot, head: Snapshot) -> DiffReport:
         introduced=_only_in(head.checked.diagnostics, base.checked.diagnostics),
         fixed=_only_in(base.checked.diagnostics, head.checked.diagnostics),
         rep_names=names,
+        people=tuple(people_changes(base, head)),
     )
 
 
@@ -466,7 +508,7 @@ def summary_counts(report: DiffReport) -> dict[str, int]:
     return {"records_added": records[ADDED], "records_changed": records[CHANGED],
             "records_removed": records[REMOVED], "other_files_changed": len(report.other_files),
             "ratings_changed": len(report.ratings), "levels_changed": len(report.levels),
-            "reps": len(report.reps),
+            "reps": len(report.reps), "people_changed": len(report.people),
             "errors_introduced": len(report.introduced_errors),
             "warnings_introduced": len(report.introduced) - len(report.introduced_errors),
             "diagnostics_fixed": len(report.fixed)}
@@ -479,7 +521,9 @@ def summary_line(report: DiffReport) -> str:
     return (f"{plural(counts['records_added'], 'record')} added, {counts['records_changed']} changed, "
             f"{counts['records_removed']} removed · {plural(counts['ratings_changed'], 'rating')} changed · "
             f"{plural(counts['levels_changed'], 'level')} changed · "
-            f"{plural(counts['errors_introduced'], 'error')} and "
+            + (f"{plural(counts['people_changed'], 'change')} of role, team or leaving · "
+               if counts["people_changed"] else "")
+            + f"{plural(counts['errors_introduced'], 'error')} and "
             f"{plural(counts['warnings_introduced'], 'warning')} introduced, {counts['diagnostics_fixed']} fixed")
 
 
@@ -525,6 +569,8 @@ def format_text(report: DiffReport) -> str:
     shown = escape_control
     lines = [f"coachsite diff {shown(report.base.describe())} → {shown(report.head.describe())} · "
              f"today {report.today}", summary_line(report)]
+    if report.people:
+        lines += ["", "organisation"] + [f"  {shown(c.person)}: {shown(c.what)}" for c in report.people]
     for rep in report.reps:
         records, ratings, levels = report.of_rep(rep)
         name = report.rep_names.get(rep)
@@ -564,6 +610,7 @@ def format_json(report: DiffReport) -> str:
         "other_files": [{"path": f.path, "change": f.change} for f in report.other_files],
         "ratings": [asdict(r) for r in report.ratings],
         "levels": [asdict(l) for l in report.levels],
+        "people": [asdict(c) for c in report.people],
         "introduced": [asdict(d) for d in report.introduced],
         "fixed": [asdict(d) for d in report.fixed],
     }
@@ -626,8 +673,14 @@ def _markdown_head(report: DiffReport) -> list[str]:
     return lines
 
 
+def _markdown_people(report: DiffReport) -> list[str]:
+    if not report.people:
+        return []
+    return ["### Organisation", ""] + [f"- {code(c.person, False)}: {words(c.what, False)}" for c in report.people] + [""]
+
+
 def _markdown_full(report: DiffReport) -> list[str]:
-    lines = _markdown_head(report)
+    lines = _markdown_head(report) + _markdown_people(report)
     for rep in report.reps:
         records, ratings, levels = report.of_rep(rep)
         name = report.rep_names.get(rep)
@@ -667,6 +720,7 @@ def _markdown_compact(report: DiffReport, rows_shown: int = 200) -> list[str]:
     lines = _markdown_head(report)
     lines += ["The full report is too long for a comment; run "
               f"{code(f'coachsite diff {report.base.name} {report.head.name}', False)} to read it.", ""]
+    lines += _markdown_people(report)
     rows = []
     for rep in report.reps:
         records, ratings, levels = report.of_rep(rep)

@@ -175,10 +175,25 @@ def _person(repository: Repository) -> dict:
         "team": _ids("The team id: records/teams/<team>.md.", sorted(repository.teams)),
         "joined": _date("The day they joined, YYYY-MM-DD: sessions before it are errors; it sets the "
                         "development stage."),
+        "positions": {
+            "description": "Instead of role and team, for a person whose role or team changed: each position, "
+                           "oldest first, the first from the day they joined. The last is the current one.",
+            "type": "array", "minItems": 1,
+            "items": {"type": "object", "additionalProperties": False, "required": ["from", "role", "team"],
+                      "properties": {"from": _date("The first day in this role and team, YYYY-MM-DD."),
+                                     "role": _ids("A role id of the framework of this position's team.", roles),
+                                     "team": _ids("The team id: records/teams/<team>.md.",
+                                                  sorted(repository.teams))}}},
+        "left": _date("The last working day, YYYY-MM-DD: records after it are errors; from the day after, the "
+                      "person is in no team or organisation figure and their pages leave the site."),
     }
     assert list(properties) == list(PERSON_KEYS)
     return {"type": "object", "description": "The front matter of a person, records/people/<id>.md.",
-            "properties": properties, "required": list(PERSON_KEYS), "additionalProperties": False}
+            "properties": properties, "required": ["name", "joined"], "additionalProperties": False,
+            # role and team, or positions: never both
+            "oneOf": [{"required": ["role", "team"], "not": {"required": ["positions"]}},
+                      {"required": ["positions"], "not": {"anyOf": [{"required": ["role"]},
+                                                                    {"required": ["team"]}]}}]}
 
 
 def _team(repository: Repository) -> dict:

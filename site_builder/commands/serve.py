@@ -126,10 +126,10 @@ class LiveSite:
         self.inputs = inputs
         good = None
         if not checked.errors:
-            prepared = prepare(checked, options.scope, drafts=options.drafts, memo=self.memo)
+            prepared = prepare(checked, options.scope, drafts=options.drafts, memo=self.memo, leavers=options.leavers)
             if self.good is not None:  # the pieces the last plan made, with those it kept
                 self.fragments = {**self.good.fragments.stored, **self.good.fragments.used}
-            good = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates),
+            good = plan(checked, prepared, Settings(today, options.scope, options.drafts, options.templates, options.leavers),
                         notes_html, Fragments(self.fragments))
         with self.lock:
             if templates != self.env_stamp:

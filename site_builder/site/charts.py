@@ -39,7 +39,7 @@ Series = tuple[tuple[str, int], ...]  # ((ISO date, level), ...)
 @dataclass(frozen=True)
 class Panel:
     title: str
-    expected: int | None
+    expected: tuple[tuple[str, int | None], ...]  # the level expected from each day (ISO) on: steps
     series: tuple[Series, ...]  # one per STREAMS entry, in that order
 
 
@@ -100,6 +100,25 @@ def figure_height(panels: int) -> float:
     return TOP + ROW_HEIGHT * max(1, -(-panels // COLUMNS)) + 0.05
 
 
+def _steps(steps: tuple[tuple[str, int | None], ...], start: int, end: int, fx, fy) -> list[list[tuple]]:
+    """The expected line: one segment per step within the x-axis range, joined where it steps."""
+    lines: list[list[tuple]] = []
+    last = None  # (x, y) where the previous segment ended
+    for index, (day, level) in enumerate(steps):
+        begin = max(date.fromisoformat(day).toordinal(), start)
+        stop = date.fromisoformat(steps[index + 1][0]).toordinal() if index + 1 < len(steps) else end
+        stop = min(stop, end)
+        if level is None or stop <= begin and index + 1 < len(steps):
+            last = None
+            continue
+        y = fy(level)
+        if last is not None and last[0] == fx(begin):
+            lines.append([last, (fx(begin), y)])
+        lines.append([(fx(begin), y), (fx(max(stop, begin)), y)])
+        last = (fx(max(stop, begin)), y)
+    return lines
+
+
 def draw(spec: ChartSpec) -> bytes:
     """One rep's chart as SVG bytes."""
     global _figure
@@ -143,8 +162,7 @@ def draw(spec: ChartSpec) -> bytes:
                 axes.text(x0 - 0.06, fy(level), f"{name} {level}", ha="right", va="center", fontsize=7,
                           parse_math=False)
         axes.text(x0, y0 + PANEL_HEIGHT + 0.08, panel.title, fontsize=8, fontweight="bold", parse_math=False)
-        if panel.expected is not None:
-            expected.append([(x0, fy(panel.expected)), (x0 + PANEL_WIDTH, fy(panel.expected))])
+        expected += _steps(panel.expected, start, end, fx, fy)
         for stream, series in zip(STREAMS, panel.series):
             xs, ys = points[stream]
             xs += [fx(date.fromisoformat(day).toordinal()) for day, _ in series] + [math.nan]

@@ -28,7 +28,7 @@ def _iso(value: date | None) -> str | None:
 
 def _observation(observation: Observation) -> dict:
     item = {"date": _iso(observation.date), "value": observation.value, "kind": observation.kind,
-            "path": observation.path}
+            "path": observation.path, "expected": observation.expected}
     if observation.stream == "customer":
         item["benchmark"] = observation.benchmark
     return item
@@ -60,6 +60,8 @@ def rep_document(rep: RepAnalysis) -> dict:
         "team": rep.team,
         "role": rep.role,
         "joined": _iso(rep.joined),
+        "positions": [{"from": _iso(p.start), "role": p.role, "team": p.team} for p in rep.positions],
+        "left": _iso(rep.left),
         "stage": rep.stage,
         "last_session": _iso(rep.last_session),
         "days_since_last_session": rep.days_since_last_session,
@@ -129,7 +131,8 @@ def rating_rows(repository: Repository, records: tuple[Record, ...] | list[Recor
     rows = []
     for record in sorted(records, key=lambda r: (r.rep, r.date or date.min, r.path)):
         person = repository.people.get(record.rep)
-        team = person.team if person else None
+        position = person.position_on(record.date) if person else None
+        team = position.team if position else (person.team if person else None)  # the team then
         base = (_iso(record.date), record.rep, team)
         for level in record.ratings:
             rows.append(base + (level.competency, record.stream, record.kind, level.value,

@@ -143,6 +143,14 @@ class View:
     def link(self, page: str, target: str, text: str) -> dict:
         return {"href": rel(page, target), "text": text}
 
+    def current_reps(self) -> list[RepAnalysis]:
+        """The reps who have not left: the only ones any figure of the organisation counts."""
+        return [rep for rep in self.analysis.reps.values() if not rep.has_left]
+
+    def team_name(self, team_id: str | None) -> str:
+        team = self.repo.teams.get(team_id or "")
+        return (team.name or team.id) if team else (team_id or "–")
+
     def rep_link(self, page: str, rep_id: str) -> dict | None:
         """A link to a rep's page, or None when the rep is outside this site's scope."""
         if rep_id not in self.analysis.reps:
@@ -214,7 +222,7 @@ class View:
         """The reps a framework applies to, and the same by team (for every competency's page)."""
         found = self._reps_of_framework.get(framework.id)
         if found is None:
-            reps = [rep for rep in self.analysis.reps.values() if self.framework_for_rep(rep.id) is framework]
+            reps = [rep for rep in self.current_reps() if self.framework_for_rep(rep.id) is framework]
             by_team: dict[str, list[RepAnalysis]] = {}
             for rep in reps:
                 by_team.setdefault(rep.team, []).append(rep)
@@ -226,7 +234,7 @@ class View:
 def home(view: View) -> Page:
     page = "index.html"
     analysis = view.analysis
-    reps = list(analysis.reps.values())
+    reps = view.current_reps()  # a leaver's page may be in the site (--leavers), never in its figures
     teams = []
     for team in analysis.teams.values():
         teams.append({
@@ -275,6 +283,8 @@ def home(view: View) -> Page:
         "recent": [view.record_row(page, r) for r in recent],
         "frameworks": [view.link(page, framework_url(f.id), f.name or f.id) for f in view.repo.frameworks.values()],
         "counts": {"reps": len(reps), "records": total, "teams": len(teams)},
+        "leavers": [{"link": view.rep_link(page, rep.id), "left": rep.left.isoformat()}
+                    for rep in view.analysis.reps.values() if rep.has_left and rep.left],
     }
     return Page("index.html", context, "Overview")
 
@@ -467,9 +477,10 @@ def rep_page(view: View, rep_id: str) -> Page:
                 "joined": rep.joined.isoformat() if rep.joined else None,
                 "days": rep.days_since_last_session, "overdue": rep.overdue,
                 "last": rep.last_session.isoformat() if rep.last_session else None,
-                "recent": rep.sessions_recent,
+                "recent": rep.sessions_recent, "recent_days": view.config.recent_days,
                 "focus": [view.competency_name(framework, c) for c in rep.focus_recent],
-                "coach": view.person_name(team.manager) if team else "–"},
+                "coach": view.person_name(team.manager) if team else "–",
+                "left": rep.left.isoformat() if rep.has_left and rep.left else None},
         "table": table,
         "chart": chart,
         "legend": [{"stream": stream, "label": style[0]} for stream, style in SERIES_STYLE.items()],
@@ -480,7 +491,7 @@ def rep_page(view: View, rep_id: str) -> Page:
         "objectives_from": ({"href": rel(page, view.path_url(rep.objectives_from)),
                              "text": rep.objectives_from.rsplit("/", 1)[-1]} if rep.objectives_from else None),
         "flags": flags,
-        "timeline": [view.record_row(page, r) for r in reversed(rep.records)],
+        "timeline": timeline(view, page, rep),
         "plan": view.render_notes(person.plan),
         "overdue_days": view.config.overdue_days,
     }
@@ -492,6 +503,35 @@ def describe_rep(view: View, rep_id: str) -> tuple[str, str]:
     return title, " ".join([title, rep_id, view.repo.people[rep_id].plan])
 
 
+def career_events(view: View, rep: RepAnalysis) -> list[tuple[date, str]]:
+    """A rep's promotions, role changes, transfers and leaving, as (day, what happened)."""
+    events = []
+    for before, after in zip(rep.positions, rep.positions[1:]):
+        framework = view.repo.frameworks.get(view.repo.teams[after.team].framework or "") \
+            if after.team in view.repo.teams else None
+        said = []
+        if after.role != before.role:
+            earlier = framework.roles.get(before.role or "") if framework else None
+            promoted = earlier is not None and any(ref.id == after.role for ref in earlier.next)
+            said.append(f"{'Promoted to' if promoted else 'Role changed to'} {view.role_name(framework, after.role)}")
+        if after.team != before.team:
+            said.append(f"moved to {view.team_name(after.team)} (from {view.team_name(before.team)})")
+        if said:
+            text = "; ".join(said)
+            events.append((after.start, text[0].upper() + text[1:]))
+    if rep.left is not None:
+        events.append((rep.left, "Left (last working day)"))
+    return events
+
+
+def timeline(view: View, page: str, rep: RepAnalysis) -> list[dict]:
+    """Every record, and every change of role or team, newest first."""
+    rows = [((record.date or date.min), 1, view.record_row(page, record)) for record in rep.records]
+    rows += [(day, 0, {"date": day.isoformat(), "event": text}) for day, text in career_events(view, rep)]
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return [row for _, _, row in reversed(rows)]
+
+
 def rep_chart(view: View, page: str, rep: RepAnalysis, panels: list[tuple[str, CompetencyStatus]], scale: tuple,
               start: str, end: str) -> tuple[dict, ChartSpec]:
     """One small-multiples chart of every competency, and its values as tables for screen readers."""
@@ -501,7 +541,8 @@ def rep_chart(view: View, page: str, rep: RepAnalysis, panels: list[tuple[str, C
                   for stream in ("observed", "self", "360", "customer")]
         series.append(tuple((o.date.isoformat(), o.benchmark) for o in status.streams["customer"]
                             if o.benchmark is not None))
-        specs.append(Panel(name, status.expected, tuple(series)))
+        steps = tuple((day.isoformat(), level) for day, level in status.expected_steps) or ((start, status.expected),)
+        specs.append(Panel(name, steps, tuple(series)))
         rows = sorted(({"date": day, "stream": STREAM_LABELS[stream], "level": level}
                        for stream, points in zip(SERIES_STYLE, series) for day, level in points),
                       key=lambda r: (r["date"], r["stream"]))

@@ -164,6 +164,7 @@ class Settings:
     scope: Scope
     drafts: bool
     templates: Path | None  # the user's template folder
+    leavers: bool = False  # the pages of people who have left are in the site
 
 
 class Plan:
@@ -176,7 +177,7 @@ class Plan:
         self.prepared = prepared
         self.settings = settings
         self.fragments = fragments if fragments is not None else Fragments()
-        site = digest(code_identity(), settings.today.isoformat(), settings.scope, settings.drafts,
+        site = digest(code_identity(), settings.today.isoformat(), settings.scope, settings.drafts, settings.leavers,
                       repr(checked.config), templates_digest(settings.templates),
                       prepared.repository.organisation)
         self.inputs = Inputs(self, site)

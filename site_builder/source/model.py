@@ -124,17 +124,50 @@ class Team:
     where: dict[str, Where]
 
 
+class Position(NamedTuple):
+    """A role in a team, held from a day on (until the next position, or leaving)."""
+
+    start: date  # `from` in the file
+    role: str | None
+    team: str | None
+    line: int  # where the entry was written
+    column: int
+
+    __reduce__ = named_tuple_reduce
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
     path: str
     name: str | None
-    role: str | None
+    role: str | None  # the current role and team: the last position's
     team: str | None
     joined: date | None
     plan: str
     body_line: int
     where: dict[str, Where]
+    # every position, oldest first: what `positions` lists, or one from `joined` with role and team
+    positions: tuple[Position, ...] = ()
+    left: date | None = None  # the last working day
+
+    def position_on(self, day: date | None) -> Position | None:
+        """The position held on `day`: the last one that started on or before it (the first,
+        for a day before any; None for a person with no positions)."""
+        if not self.positions:
+            return None
+        held = self.positions[0]
+        if day is None:
+            return self.positions[-1]
+        for position in self.positions[1:]:
+            if position.start > day:
+                break
+            held = position
+        return held
+
+    def has_left(self, today: date) -> bool:
+        """Whether the person's last working day is before `today`."""
+        return self.left is not None and self.left < today
 
 
 @dataclass(frozen=True)
@@ -212,7 +245,15 @@ class Repository:
         return digest(sorted(self.frameworks.items()), sorted(self.teams.items()), sorted(self.people.items()))
 
     def framework_of(self, person: Person | None) -> Framework | None:
-        """The framework a person is judged against: their team's."""
+        """The framework a person is judged against today: their current team's."""
         if person is None or person.team not in self.teams:
             return None
         return self.frameworks.get(self.teams[person.team].framework or "")
+
+    def framework_on(self, person: Person | None, day: date | None) -> Framework | None:
+        """The framework a person was judged against on `day`: the team's they were in then."""
+        position = person.position_on(day) if person is not None else None
+        if position is None:
+            return self.framework_of(person)
+        team = self.teams.get(position.team or "")
+        return self.frameworks.get(team.framework or "") if team else None

@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.source.load import SourceFile
 from site_builder.source.markdown_scan import star_headings
-from site_builder.source.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency,
-                                Framework, Level, Person, Record, Ref, Repository, Role, Team)
+from site_builder.source.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency, Framework,
+                                       Level, Person, Position, Record, Ref, Repository, Role, Team)
 from site_builder.source.record_digest import digest_of
 from site_builder.source.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
 
@@ -41,7 +41,8 @@ FRAMEWORK_KEYS = ("name", "description", "scale", "competencies", "roles")
 COMPETENCY_KEYS = ("name", "area", "description", "levels")
 ROLE_KEYS = ("name", "expected", "next")
 TEAM_KEYS = ("name", "manager", "framework")
-PERSON_KEYS = ("name", "role", "team", "joined")
+PERSON_KEYS = ("name", "role", "team", "joined", "positions", "left")
+POSITION_KEYS = ("from", "role", "team")
 ALL_KINDS = KINDS
 SESSION_KEYS: dict[str, tuple[str, ...]] = {
     "date": ALL_KINDS,
@@ -444,12 +445,75 @@ def read_person(source: SourceFile) -> tuple[Person, list[Diagnostic]]:
     reader = FileReader(source.path)
     person_id = _file_id(source, reader)
     assert source.front is not None
-    values = reader.keys(source.front, PERSON_KEYS, PERSON_KEYS, "a person")
-    person = Person(person_id, source.path, reader.text(values.get("name"), "name"),
-                    reader.ident(values.get("role"), "role"), reader.ident(values.get("team"), "team"),
-                    reader.date(values.get("joined"), "joined"),
-                    source.body, source.body_line, _where(source.front))
+    front = source.front
+    listed = front.get("positions") is not None
+    required = ("name", "joined") + (() if listed else ("role", "team"))
+    values = reader.keys(front, PERSON_KEYS, required, "a person")
+    joined = reader.date(values.get("joined"), "joined")
+    left = reader.date(values.get("left"), "left", optional=True)
+    where = _where(front)
+    role = team = None
+    if listed:
+        for key in ("role", "team"):
+            if key in values:
+                reader.error(front.key_node(key) or values[key], "positions-and-role",
+                             f"'{key}' and 'positions' say the same thing twice; with 'positions', the current "
+                             f"{key} is the last position's: remove '{key}'")
+        positions = _read_positions(reader, values.get("positions"), joined)
+        if positions:  # the current role and team, written in the last entry
+            role, team = positions[-1].role, positions[-1].team
+            entry = (positions[-1].line, positions[-1].column)
+            where = where | {"role": entry, "team": entry}
+    else:
+        role, team = reader.ident(values.get("role"), "role"), reader.ident(values.get("team"), "team")
+        line, column = where.get("role", (front.line, front.column))
+        positions = (Position(joined, role, team, line, column),) if joined is not None else ()
+    if left is not None and positions and left < positions[-1].start:
+        since = "joined" if len(positions) == 1 else "took their last position"
+        reader.error(values["left"], "positions-order",
+                     f"'left: {left}' is before the person {since} ({positions[-1].start}); "
+                     f"the last working day comes after every position's 'from'")
+    person = Person(person_id, source.path, reader.text(values.get("name"), "name"), role, team, joined,
+                    source.body, source.body_line, where, positions, left)
     return person, reader.diagnostics
+
+
+def _read_positions(reader: FileReader, node: Node | None, joined: date | None) -> tuple[Position, ...]:
+    """`positions`: a list of {from, role, team}, the first from the day the person joined, each
+    later than the one before."""
+    if node is not None and node.kind != "seq" and not reader.is_empty(node):
+        reader.error(node, "bad-type", "'positions' must be a list of entries, one a line: "
+                                       "'  - {from: YYYY-MM-DD, role: ..., team: ...}'")
+        return ()
+    sequence = reader.sequence(node, "positions")
+    if sequence is None:
+        return ()
+    if not sequence.items:
+        reader.error(sequence, "positions-order", "'positions' is empty; list at least the position held on joining")
+        return ()
+    found: list[Position] = []
+    for index, item in enumerate(sequence.items):
+        if item.kind != "map":
+            reader.error(item, "bad-type", "each position is a mapping: '- {from: YYYY-MM-DD, role: ..., team: ...}'")
+            continue
+        values = reader.keys(item, POSITION_KEYS, POSITION_KEYS, "a position")
+        start = reader.date(values.get("from"), "from")
+        role, team = reader.ident(values.get("role"), "role"), reader.ident(values.get("team"), "team")
+        if start is None:
+            continue
+        at = values.get("from") or item
+        if index == 0 and joined is not None and start != joined:
+            reader.error(at, "positions-order",
+                         f"the first position starts on {start}, but the person joined on {joined}; "
+                         f"the first 'from' is the day they joined")
+            continue
+        if found and start <= found[-1].start:
+            reader.error(at, "positions-order",
+                         f"'from: {start}' is not after the position before it ({found[-1].start}); "
+                         f"list positions oldest first, each from a later day")
+            continue
+        found.append(Position(start, role, team, item.line, item.column))
+    return tuple(found)
 
 
 def _kind_hint(kind: str | None) -> Callable[[str], str | None]:
