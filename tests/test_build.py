@@ -411,7 +411,7 @@ def test_drafts_exports_equal_report_drafts_output(drafts_site, background, fmt,
 
 def scope_visibility(rep: str | None = None, team: str | None = None) -> tuple[set[str], set[str]]:
     """(people who may appear, teams that may appear) in a scoped build of the sample."""
-    people, teams = sample_people(), sample_teams()
+    teams = sample_teams()
     if rep:
         members = {rep}
         team_ids = {team_on(front_matter(REPO / f"records/people/{rep}.md"))}
