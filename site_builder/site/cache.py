@@ -229,7 +229,7 @@ def owner(part: str, key: str) -> str:
     if colon and kind in ("summary", "csv"):
         return rest
     parts = (rest if colon else key).split("/")
-    if parts[0] == "reps" and len(parts) > 2:  # reps/<rep>/<page>
+    if parts[0] == "reps" and len(parts) >= 2:  # reps/<rep>/<page>, and search:reps/<rep> (a rep's pages)
         return parts[1]
     if parts[:2] == ["records", "sessions"] and len(parts) > 3:  # records/sessions/<rep>/<file>
         return parts[2]
