@@ -188,25 +188,29 @@ def expected_on(repository: Repository, person: Person, day: date | None) -> dic
     role_id = position.role if position else person.role
     framework = repository.framework_on(person, day)
     role = framework.roles.get(role_id or "") if framework else None
-    return {level.competency: level.value for level in role.expected} if role else {}
+    if role is None:
+        return {}
+    # the profile then valid, which may name a competency by the id it had then
+    return {framework.canonical(level.competency): level.value for level in role.expected_on(day)}
 
 
-def _streams_of(records: list[Record], expected: Callable[[date], dict[str, int]] = lambda day: {}
+def _streams_of(records: list[Record], expected: Callable[[date], dict[str, int]] = lambda day: {},
+                canonical: Callable[[str], str] = lambda competency: competency
                 ) -> dict[str, dict[str, list[Observation]]]:
-    """competency -> stream -> observations, in (date, path) order, each with the level
-    `expected(date)` gives for it."""
+    """competency (by the id it has now: `canonical`) -> stream -> observations, in (date, path)
+    order, each with the level `expected(date)` gives for it."""
     found: dict[str, dict[str, list[Observation]]] = {}
     for record in sorted(records, key=lambda r: (r.date, r.path)):
         stream = record.stream
         if stream is None or record.date is None or record.kind is None:
             continue
-        benchmark = {level.competency: level.value for level in record.benchmark}
+        benchmark = {canonical(level.competency): level.value for level in record.benchmark}
         then = expected(record.date)
         for level in record.scores if stream == "knowledge" else record.ratings:
-            streams = found.setdefault(level.competency, {name: [] for name in STREAMS})
+            competency = canonical(level.competency)
+            streams = found.setdefault(competency, {name: [] for name in STREAMS})
             streams[stream].append(Observation(record.date, level.value, stream, record.kind, record.path,
-                                               record.coach, benchmark.get(level.competency),
-                                               then.get(level.competency)))
+                                               record.coach, benchmark.get(competency), then.get(competency)))
     return found
 
 
@@ -267,7 +271,8 @@ def knowledge_flags(status: CompetencyStatus, config: Config) -> list[Flag]:
     return []
 
 
-def readiness(repository: Repository, person: Person, competencies: dict[str, CompetencyStatus]) -> dict[str, Readiness]:
+def readiness(repository: Repository, person: Person, competencies: dict[str, CompetencyStatus],
+              today: date | None = None) -> dict[str, Readiness]:
     framework = repository.framework_of(person)
     if framework is None or person.role not in framework.roles:
         return {}
@@ -278,6 +283,9 @@ def readiness(repository: Repository, person: Person, competencies: dict[str, Co
             continue
         met, gaps = [], {}
         for level in target.expected:
+            competency = framework.competencies.get(level.competency)
+            if competency is not None and today is not None and competency.retired_by(today):
+                continue  # a retired competency is no longer asked of anyone
             status = competencies.get(level.competency)
             current = status.current if status else None
             if current is not None and current >= level.value:
@@ -308,7 +316,8 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
             found = by_position[position] = expected_on(repository, person, day)
         return found
 
-    by_competency = _streams_of(counting, expected)
+    same = framework.canonical if framework else (lambda competency: competency)
+    by_competency = _streams_of(counting, expected, same)
     order = list(framework.competencies) if framework else []
     expected_ids = [level.competency for level in role.expected] if role else []
     shown = [c for c in order if c in expected_ids or c in by_competency]
@@ -335,7 +344,7 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
     days = (today - last.date).days if last else None
     recent = [r for r in sessions if 0 <= (today - r.date).days <= config.recent_days]
     rank = {competency: index for index, competency in enumerate(order)}
-    focus_recent = sorted({ref.id for r in recent for ref in r.focus}, key=lambda c: (rank.get(c, len(rank)), c))
+    focus_recent = sorted({same(ref.id) for r in recent for ref in r.focus}, key=lambda c: (rank.get(c, len(rank)), c))
     return RepAnalysis(
         id=person.id, name=person.name, team=person.team, role=person.role, joined=person.joined,
         positions=person.positions or ((Position(person.joined, person.role, person.team, 1, 1),)
@@ -351,7 +360,7 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
         open_objectives=last.objectives if last else (),
         objectives_from=last.path if last else None,
         competencies=competencies,
-        readiness=readiness(repository, person, competencies),
+        readiness=readiness(repository, person, competencies, today),
         flags=tuple(flags),
         awaiting_approval=tuple(r.path for r in records if r.status == "shared"),
         disputed=tuple(r.path for r in records if r.status == "disputed"),
@@ -367,12 +376,16 @@ def rep_ids(repository: Repository) -> list[str]:
     return sorted(p for p in repository.people if p in with_records or p not in managers)
 
 
-def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis]) -> TeamAnalysis:
+def analyse_team(repository: Repository, team_id: str, reps: list[RepAnalysis], today: date | None = None
+                 ) -> TeamAnalysis:
     team = repository.teams[team_id]
     members = [rep for rep in reps if rep.team == team_id and not rep.has_left]  # current members only
     distribution: dict[str, dict[int, int]] = {}
     framework = repository.frameworks.get(team.framework or "")
-    for competency in (framework.competencies if framework else ()):
+    for item in (framework.competencies.values() if framework else ()):
+        if today is not None and item.retired_by(today):
+            continue  # retired: its history stays on rep pages, out of every current figure
+        competency = item.id
         levels = Counter(rep.competencies[competency].current for rep in members
                          if competency in rep.competencies and rep.competencies[competency].current is not None)
         distribution[competency] = {level: levels[level] for level in sorted(levels)}
@@ -431,6 +444,6 @@ def analyse(repository: Repository, today: date, config: Config, reps: list[str]
     if memo is not None:
         for gone in set(memo) - set(rep_list):  # reps deleted (or outside this scope)
             del memo[gone]
-    team_results = {team_id: analyse_team(repository, team_id, list(rep_results.values()))
+    team_results = {team_id: analyse_team(repository, team_id, list(rep_results.values()), today)
                     for team_id in team_list}
     return Analysis(today, rep_results, team_results)

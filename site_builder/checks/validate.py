@@ -115,6 +115,17 @@ def rule_framework_references(ctx: Context) -> Iterator[Diagnostic]:
                 if level.competency not in framework.competencies:
                     yield _unknown(framework.path, (level.line, level.column), "unknown-competency",
                                    "competency", level.competency, framework.competencies)
+                elif framework.competencies[level.competency].retired is not None:
+                    retired = framework.competencies[level.competency].retired
+                    yield error(framework.path, level.line, level.column, "expects-retired",
+                                f"role '{role.id}' expects '{level.competency}', retired on {retired}; move "
+                                f"this profile to the role's history ('- {{until: {retired}, expected: "
+                                f"{{...}}}}') and leave '{level.competency}' out of 'expected'")
+            for profile in role.history:  # an earlier profile may name a competency by a former id
+                for level in profile.expected:
+                    if level.competency not in framework.competencies and level.competency not in framework.former:
+                        yield _unknown(framework.path, (level.line, level.column), "unknown-competency",
+                                       "competency", level.competency, framework.competencies)
             for ref in role.next:
                 if ref.id not in framework.roles:
                     yield _unknown(framework.path, (ref.line, ref.column), "unknown-role", "role",
@@ -148,20 +159,50 @@ def rule_session_references(ctx: Context, record: Record) -> Iterator[Diagnostic
         return
     known = framework.competencies
     for ref in record.focus:
-        if ref.id not in known:
+        if ref.id not in known and ref.id not in framework.former:
             yield _unknown(record.path, (ref.line, ref.column), "unknown-competency", "competency",
                            ref.id, known)
+        else:
+            yield from _competency_on_date(record, framework, ref.id, (ref.line, ref.column))
     scale = framework.scale if framework.scale_sound else {}  # a broken scale is its own diagnostic
     for field in ("ratings", "benchmark", "scores"):
         for level in getattr(record, field):
-            if level.competency not in known:
+            if level.competency not in known and level.competency not in framework.former:
                 yield _unknown(record.path, (level.line, level.column), "unknown-competency",
                                "competency", level.competency, known)
+                continue
+            dated = list(_competency_on_date(record, framework, level.competency, (level.line, level.column)))
+            yield from dated
+            if any(d.is_error for d in dated):
+                continue
             # membership, not a range: a scale may skip numbers ({1: A, 3: B, 5: C})
-            elif field != "scores" and scale and level.value not in scale:
+            if field != "scores" and scale and level.value not in scale:
                 yield error(record.path, level.line, level.column, "out-of-scale",
                             f"{field} level {level.value} for '{level.competency}' is not a level of the "
                             f"scale of framework '{framework.id}'; {use_a_level(scale)}")
+
+
+def _competency_on_date(record: Record, framework: Framework, written: str,
+                        at: tuple[int, int]) -> Iterator[Diagnostic]:
+    """A competency as of the record's date: under a former id after its rename (a warning: it
+    still counts as the renamed one), before its `since` or after its `retired` (errors)."""
+    if record.date is None:
+        return
+    current = framework.canonical(written)
+    if current != written:
+        renamed = framework.former[written][1]
+        if record.date >= renamed:
+            yield warning(record.path, *at, "former-competency",
+                          f"'{written}' was renamed on {renamed}; this record is dated {record.date}: "
+                          f"did you mean '{current}'? (it counts as '{current}' either way)")
+    competency = framework.competencies[current]
+    if competency.retired is not None and record.date > competency.retired:
+        yield error(record.path, *at, "retired-competency",
+                    f"'{written}' was retired on {competency.retired}, before this record's date "
+                    f"({record.date}); rate the competencies that replaced it")
+    elif competency.since is not None and record.date < competency.since:
+        yield error(record.path, *at, "competency-not-yet",
+                    f"'{written}' can be rated from {competency.since}; this record is dated {record.date}")
 
 
 def rule_required_by_kind(ctx: Context, record: Record) -> Iterator[Diagnostic]:
@@ -197,8 +238,11 @@ def rule_method(ctx: Context, record: Record) -> Iterator[Diagnostic]:
                       f"{len(record.focus)} focus competencies; a session works on at most "
                       f"{config.max_focus}: pick the ones that matter most now")
     if record.kind in COACHED_KINDS and record.focus:
+        framework = _framework_for(ctx.repository, record)
+        same = framework.canonical if framework is not None else (lambda competency: competency)
+        focus = {same(competency) for competency in record.focus_ids}  # a former id is the renamed one
         for level in record.ratings:
-            if level.competency not in record.focus_ids:
+            if same(level.competency) not in focus:
                 yield warning(record.path, level.line, level.column, "rating-outside-focus",
                               f"'{level.competency}' is rated but not in this session's focus "
                               f"({', '.join(record.focus_ids)}); add it to focus or rate it in an assessment")

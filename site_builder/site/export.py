@@ -134,14 +134,16 @@ def rating_rows(repository: Repository, records: tuple[Record, ...] | list[Recor
         position = person.position_on(record.date) if person else None
         team = position.team if position else (person.team if person else None)  # the team then
         base = (_iso(record.date), record.rep, team)
+        framework = repository.framework_of(person)
+        same = framework.canonical if framework else (lambda competency: competency)  # by the id it has now
         for level in record.ratings:
-            rows.append(base + (level.competency, record.stream, record.kind, level.value,
+            rows.append(base + (same(level.competency), record.stream, record.kind, level.value,
                                 record.coach, record.status, record.path))
         for level in record.scores:
-            rows.append(base + (level.competency, "knowledge", record.kind, level.value,
+            rows.append(base + (same(level.competency), "knowledge", record.kind, level.value,
                                 record.coach, record.status, record.path))
         for level in record.benchmark:
-            rows.append(base + (level.competency, "competitor", record.kind, level.value,
+            rows.append(base + (same(level.competency), "competitor", record.kind, level.value,
                                 record.coach, record.status, record.path))
     return rows
 

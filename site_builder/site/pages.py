@@ -131,9 +131,17 @@ class View:
         return self.repo.framework_of(self.repo.people.get(rep_id))
 
     def competency_name(self, framework: Framework | None, competency: str) -> str:
-        if framework and competency in framework.competencies:
-            return framework.competencies[competency].name or competency
+        """A competency's name now, also when it is written by a former id."""
+        if framework:
+            competency = framework.canonical(competency)
+            if competency in framework.competencies:
+                return framework.competencies[competency].name or competency
         return competency
+
+    def retired(self, framework: Framework | None, competency: str) -> str | None:
+        """The day a competency was retired, if it was before the site's date."""
+        found = framework.competencies.get(competency) if framework else None
+        return found.retired.isoformat() if found and found.retired_by(self.analysis.today) else None
 
     def role_name(self, framework: Framework | None, role: str | None) -> str:
         if framework and role in framework.roles:
@@ -375,7 +383,7 @@ def team_page(view: View, team_id: str) -> Page:
     repo_team = view.repo.teams[team_id]
     title = team.name or team_id
     framework = view.repo.frameworks.get(view.repo.teams[team_id].framework or "")
-    competencies = list(framework.competencies) if framework else []
+    competencies = [c for c in framework.competencies if not view.retired(framework, c)] if framework else []
     members = [view.analysis.reps[r] for r in team.reps]
     rows = []
     for rep in members:
@@ -441,7 +449,7 @@ def rep_page(view: View, rep_id: str) -> Page:
     for competency, status in rep.competencies.items():
         name = view.competency_name(framework, competency)
         table.append({
-            "name": name,
+            "name": name, "retired": view.retired(framework, competency),
             "link": view.link(page, competency_url(framework.id, competency), name) if framework else None,
             "current": status.current, "established": status.established,
             "trend": status.trend, "trend_word": TREND_WORDS[status.trend],

@@ -79,6 +79,35 @@ class Competency:
     levels: dict[int, str]
     line: int
     column: int
+    formerly: tuple[Former, ...] = ()  # the ids it had before, each with the day it was renamed
+    since: date | None = None  # the first day it can be rated
+    retired: date | None = None  # the last day it can be rated
+
+    def retired_by(self, today: date) -> bool:
+        """Whether it was retired before `today`: out of every current figure, its history kept."""
+        return self.retired is not None and self.retired < today
+
+
+class Former(NamedTuple):
+    """An id a competency had until it was renamed on `renamed`."""
+
+    id: str
+    renamed: date
+    line: int
+    column: int
+
+    __reduce__ = named_tuple_reduce
+
+
+class Profile(NamedTuple):
+    """The levels a role expected until a day (an earlier version of the job success profile)."""
+
+    until: date
+    expected: tuple[Level, ...]
+    line: int
+    column: int
+
+    __reduce__ = named_tuple_reduce
 
 
 @dataclass(frozen=True)
@@ -89,12 +118,21 @@ class Role:
     next: tuple[Ref, ...]
     line: int
     column: int
+    history: tuple[Profile, ...] = ()  # earlier profiles, oldest first; `expected` holds from the last `until` on
 
     def expected_level(self, competency: str) -> int | None:
         for level in self.expected:
             if level.competency == competency:
                 return level.value
         return None
+
+    def expected_on(self, day: date | None) -> tuple[Level, ...]:
+        """The profile valid on `day`: the first whose `until` is on or after it, else the current one."""
+        if day is not None:
+            for profile in self.history:
+                if day <= profile.until:
+                    return profile.expected
+        return self.expected
 
 
 @dataclass(frozen=True)
@@ -111,6 +149,16 @@ class Framework:
     # against it, so that one mistake is one diagnostic
     scale_sound: bool = True
 
+    @cached_property
+    def former(self) -> dict[str, tuple[str, date]]:
+        """Every former competency id -> (the id it has now, the day it was renamed)."""
+        return {former.id: (competency.id, former.renamed)
+                for competency in self.competencies.values() for former in competency.formerly}
+
+    def canonical(self, competency: str) -> str:
+        """The id a competency has now: a rating under a former id counts as the renamed one."""
+        found = self.former.get(competency)
+        return found[0] if found is not None else competency
 
 @dataclass(frozen=True)
 class Team:

@@ -15,8 +15,9 @@ from typing import Callable, Iterable
 from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.source.load import SourceFile
 from site_builder.source.markdown_scan import star_headings
-from site_builder.source.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency, Framework,
-                                       Level, Person, Position, Record, Ref, Repository, Role, Team)
+from site_builder.source.model import (AREAS, COACHED_KINDS, INVOLVEMENTS, KINDS, STATUSES, Competency, Former,
+                                       Framework, Level, Person, Position, Profile, Record, Ref, Repository, Role,
+                                       Team)
 from site_builder.source.record_digest import digest_of
 from site_builder.source.yamlnodes import MAX_INTEGER_DIGITS, Node, describe, number_too_long
 
@@ -38,8 +39,9 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 # The keys of each file type, and the kinds of session each session key belongs to.
 FRAMEWORK_KEYS = ("name", "description", "scale", "competencies", "roles")
-COMPETENCY_KEYS = ("name", "area", "description", "levels")
-ROLE_KEYS = ("name", "expected", "next")
+COMPETENCY_KEYS = ("name", "area", "description", "levels", "formerly", "since", "retired")
+ROLE_KEYS = ("name", "expected", "next", "history")
+PROFILE_KEYS = ("until", "expected")
 TEAM_KEYS = ("name", "manager", "framework")
 PERSON_KEYS = ("name", "role", "team", "joined", "positions", "left")
 POSITION_KEYS = ("from", "role", "team")
@@ -352,12 +354,21 @@ def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
         competency_id = reader.ident(key, "competency id")
         if competency_id is None or reader.mapping(node, competency_id) is None:
             continue
-        fields = reader.keys(node, COMPETENCY_KEYS, COMPETENCY_KEYS, f"competency '{competency_id}'")
+        fields = reader.keys(node, COMPETENCY_KEYS, ("name", "area", "description", "levels"),
+                             f"competency '{competency_id}'")
         levels = _read_descriptors(reader, fields.get("levels"), competency_id, judged)
+        since = reader.date(fields.get("since"), "since", optional=True)
+        retired = reader.date(fields.get("retired"), "retired", optional=True)
+        if since is not None and retired is not None and retired < since:
+            reader.error(fields["retired"], "competency-dates",
+                         f"'retired: {retired}' is before 'since: {since}'; a competency is retired after it starts")
+            retired = None
         competencies[competency_id] = Competency(
             competency_id, reader.text(fields.get("name"), "name"),
             reader.enum(fields.get("area"), "area", AREAS),
-            reader.text(fields.get("description"), "description"), levels, key.line, key.column)
+            reader.text(fields.get("description"), "description"), levels, key.line, key.column,
+            _read_formerly(reader, fields.get("formerly"), competency_id), since, retired)
+    _check_former_ids(reader, competencies)
     roles: dict[str, Role] = {}
     mapping = reader.mapping(values.get("roles"), "roles")
     for key, node in mapping.pairs if mapping else ():
@@ -369,11 +380,70 @@ def read_framework(source: SourceFile) -> tuple[Framework, list[Diagnostic]]:
             role_id, reader.text(fields.get("name"), "name"),
             reader.levels(fields.get("expected"), "expected", None, None, "out-of-scale", optional=False,
                           scale=judged),
-            reader.refs(fields.get("next"), "next"), key.line, key.column)
+            reader.refs(fields.get("next"), "next"), key.line, key.column,
+            _read_history(reader, fields.get("history"), judged))
     framework = Framework(framework_id, source.path, reader.text(values.get("name"), "name"),
                           reader.text(values.get("description"), "description", optional=True),
                           scale, competencies, roles, _where(source.front), scale_sound)
     return framework, reader.diagnostics
+
+
+def _read_formerly(reader: FileReader, node: Node | None, competency: str) -> tuple[Former, ...]:
+    """`formerly: {old-id: YYYY-MM-DD}`: the ids a competency had, and the day each was renamed."""
+    mapping = reader.mapping(node, "formerly", optional=True)
+    if mapping is None:
+        return ()
+    found = []
+    for key, value in mapping.pairs:
+        former = reader.ident(key, f"formerly of '{competency}'")
+        renamed = reader.date(value, f"formerly.{key.value}")
+        if former is not None and renamed is not None:
+            found.append(Former(former, renamed, key.line, key.column))
+    return tuple(found)
+
+
+def _check_former_ids(reader: FileReader, competencies: dict[str, Competency]) -> None:
+    """A former id names one competency, and no current one: else a rating under it has two meanings."""
+    seen: dict[str, str] = {}
+    for competency in competencies.values():
+        for former in competency.formerly:
+            at = Node("scalar", former.line, former.column, former.id)
+            if former.id in competencies:
+                reader.error(at, "former-id-in-use",
+                             f"'{former.id}' is a former id of '{competency.id}' and a competency of its own; "
+                             f"a rating under it would mean both: rename one of them")
+            elif former.id in seen:
+                reader.error(at, "former-id-twice",
+                             f"'{former.id}' is a former id of '{seen[former.id]}' and of '{competency.id}'; "
+                             f"after a split, retire the old competency instead (see docs/format.md)")
+            else:
+                seen[former.id] = competency.id
+
+
+def _read_history(reader: FileReader, node: Node | None, scale: dict[int, str] | None) -> tuple[Profile, ...]:
+    """`history`: earlier profiles of a role, oldest first, each `{until: YYYY-MM-DD, expected: {...}}`."""
+    sequence = reader.sequence(node, "history", optional=True)
+    if sequence is None:
+        return ()
+    found: list[Profile] = []
+    for item in sequence.items:
+        if item.kind != "map":
+            reader.error(item, "bad-type", "each earlier profile is a mapping: "
+                                           "'- {until: YYYY-MM-DD, expected: {competency: level, ...}}'")
+            continue
+        values = reader.keys(item, PROFILE_KEYS, PROFILE_KEYS, "an earlier profile")
+        until = reader.date(values.get("until"), "until")
+        expected = reader.levels(values.get("expected"), "expected", None, None, "out-of-scale", optional=False,
+                                 scale=scale)
+        if until is None:
+            continue
+        if found and until <= found[-1].until:
+            reader.error(values["until"], "history-order",
+                         f"'until: {until}' is not after the profile before it ({found[-1].until}); "
+                         f"list earlier profiles oldest first")
+            continue
+        found.append(Profile(until, expected, item.line, item.column))
+    return tuple(found)
 
 
 def _read_scale(reader: FileReader, node: Node | None, key_node: Node | None) -> tuple[dict[int, str], bool]:
