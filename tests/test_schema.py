@@ -143,7 +143,13 @@ def test_enums_come_from_the_model_and_the_framework(sample, schema):
     assert properties["kind"]["enum"] == list(KINDS)
     assert properties["status"]["enum"] == list(STATUSES)
     assert properties["involvement"]["enum"] == list(INVOLVEMENTS) + [None]
-    assert properties["focus"]["items"]["enum"] == list(framework.competencies)
+    # the current competencies first, then those older records may name: retired, then former ids
+    current = [c for c, item in framework.competencies.items() if item.retired is None]
+    retired = [c for c, item in framework.competencies.items() if item.retired is not None]
+    assert properties["focus"]["items"]["enum"] == current + retired + list(framework.former)
+    assert retired == ["compliant-promotion"] and list(framework.former) == ["market-access"]
+    assert properties["ratings"]["properties"]["market-access"]["deprecated"] is True
+    assert "deprecated" not in properties["ratings"]["properties"]["payer-access"]
     for key in ("ratings", "benchmark", "scores"):
         assert properties[key]["propertyNames"]["enum"] == list(framework.competencies)
         assert list(properties[key]["properties"]) == list(framework.competencies)

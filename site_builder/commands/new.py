@@ -269,9 +269,13 @@ def _focus(requested: list[str] | None, kind: str, framework: Framework, max_foc
         raise NewError(f"--focus is for {' and '.join(COACHED_KINDS)} records only, not {kind}")
     focus: list[str] = []
     for competency in requested:
+        competency = framework.canonical(competency)  # a new record names a renamed competency by its id now
         if competency not in framework.competencies:
             raise NewError(f"unknown competency '{competency}' in --focus (framework '{framework.id}')"
                            f"{_suggest(competency, list(framework.competencies))}")
+        if framework.competencies[competency].retired is not None:
+            raise NewError(f"'{competency}' was retired on {framework.competencies[competency].retired}; "
+                           f"focus on a current competency")
         if competency not in focus:
             focus.append(competency)
     if len(focus) > max_focus:

@@ -78,13 +78,24 @@ def _competency_text(framework: Framework, competency: str) -> str:
     return "\n".join(" ".join(line.split()) for line in lines)
 
 
-def _levels(description: str, competencies: dict[str, str], number: dict, unit: str) -> dict:
+def _competency_ids(competencies: dict[str, str], older: dict[str, str]) -> dict:
+    """The competency ids: the current ones first, then the former and retired ones, which older
+    records use (accepted; their `properties` entries are marked deprecated, so an editor shows
+    them struck through, and the checker warns on a former id in a record after the rename)."""
+    return {"description": "a competency id of the framework", "enum": list(competencies) + list(older)}
+
+
+def _levels(description: str, competencies: dict[str, str], number: dict, unit: str,
+            older: dict[str, str] | None = None) -> dict:
     """A mapping competency id -> whole number (ratings, scores, benchmark); `number` is the value's schema."""
     schema: dict = {"description": description, "type": "object"}
     if competencies:
-        schema["propertyNames"] = {"description": "a competency id of the framework", "enum": list(competencies)}
+        schema["propertyNames"] = _competency_ids(competencies, older or {})
         schema["properties"] = {competency: {**number, "description": f"{unit}. {text}"}
                                 for competency, text in competencies.items()}
+        schema["properties"].update({competency: {**number, "description": f"Not for new records: {text}",
+                                                  "deprecated": True}
+                                     for competency, text in (older or {}).items()})
     else:
         schema["propertyNames"] = {"description": "a competency id", "pattern": ID_PATTERN}
     schema["additionalProperties"] = {**number, "description": unit}
@@ -92,10 +103,16 @@ def _levels(description: str, competencies: dict[str, str], number: dict, unit: 
 
 
 def _session(repository: Repository, frameworks: list[Framework], max_focus: int) -> dict:
-    competencies: dict[str, str] = {}  # id -> hover text, in the frameworks' order
+    competencies: dict[str, str] = {}  # id -> hover text, in the frameworks' order: offered for new records
+    older: dict[str, str] = {}  # former and retired ids: accepted in older records, not offered
     for framework in frameworks:
-        for competency in framework.competencies:
-            competencies.setdefault(competency, _competency_text(framework, competency))
+        for competency, item in framework.competencies.items():
+            if item.retired is not None:
+                older.setdefault(competency, f"retired on {item.retired}: {_competency_text(framework, competency)}")
+            else:
+                competencies.setdefault(competency, _competency_text(framework, competency))
+        for former, (current, renamed) in framework.former.items():
+            older.setdefault(former, f"renamed '{current}' on {renamed}")
     labels = {level: label for framework in reversed(frameworks) for level, label in framework.scale.items()}
     scale = ", ".join(f"{level} {labels[level]}" for level in sorted(labels)) or "the framework's scale"
     # the levels themselves, not minimum/maximum: a scale may skip numbers ({1, 3, 5}), and the
@@ -105,7 +122,7 @@ def _session(repository: Repository, frameworks: list[Framework], max_focus: int
     percent = {"type": "integer", "minimum": 0, "maximum": 100}
     people = sorted(repository.people)
 
-    focus_item = ({"description": "a competency id of the framework", "enum": list(competencies)}
+    focus_item = (_competency_ids(competencies, older)
                   if competencies else {"description": "a competency id", "type": "string", "pattern": ID_PATTERN})
     properties = {
         "date": _date("The session date, YYYY-MM-DD: equals the date in the file name; not in the future, "
@@ -118,15 +135,15 @@ def _session(repository: Repository, frameworks: list[Framework], max_focus: int
                                  f"observed-call only).", "type": "array", "items": focus_item,
                   "maxItems": max_focus},
         "ratings": _levels(f"Competency id: level on the scale ({scale}). A coaching session or observed call "
-                           f"rates only its focus competencies.", competencies, level, level_unit),
+                           f"rates only its focus competencies.", competencies, level, level_unit, older),
         "scores": _levels("Knowledge test only. Competency id: score in percent (0–100).", competencies, percent,
-                          "Percent, 0 to 100"),
+                          "Percent, 0 to 100", older),
         "involvement": {"description": "Observed calls only: what the coach did during the call.",
                         "type": "string", "enum": list(INVOLVEMENTS)},
         "raters": {"description": "360 reviews only: how many people gave feedback.", "type": "integer",
                    "minimum": 1},
         "benchmark": _levels(f"Customer surveys only. Competency id: how the same customers rate the main "
-                             f"competitor's rep, on the scale ({scale}).", competencies, level, level_unit),
+                             f"competitor's rep, on the scale ({scale}).", competencies, level, level_unit, older),
         "objectives": {"description": "Objectives agreed for the next session (those of coaching sessions and "
                                       "observed calls become the rep's open objectives). Quote each one.",
                        "type": "array", "items": {"description": "one objective, in quotes", "type": "string"}},
