@@ -151,8 +151,8 @@ def test_enums_come_from_the_model_and_the_framework(sample, schema):
     assert properties["ratings"]["properties"]["market-access"]["deprecated"] is True
     assert "deprecated" not in properties["ratings"]["properties"]["payer-access"]
     for key in ("ratings", "benchmark", "scores"):
-        assert properties[key]["propertyNames"]["enum"] == list(framework.competencies)
-        assert list(properties[key]["properties"]) == list(framework.competencies)
+        assert properties[key]["propertyNames"]["enum"] == current + retired + list(framework.former)
+        assert list(properties[key]["properties"]) == current + retired + list(framework.former)
     rating = properties["ratings"]["properties"]["opening"]
     assert (rating["type"], rating["enum"]) == ("integer", sorted(framework.scale))
     assert properties["scores"]["properties"]["opening"]["maximum"] == 100
