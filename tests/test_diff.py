@@ -18,7 +18,7 @@ import pytest
 from site_builder.diagnostics import error
 from site_builder.commands.diff import (COLLAPSE_AFTER, MARKER, DiffError, DiffReport, FileChange, RatingChange, Revision,
                                diff, format_markdown, format_text, summary_line)
-from tests.conftest import MINI, TODAY, session, write_tree
+from tests.conftest import FRAMEWORK, MINI, TODAY, session, write_tree
 from tests.support import GIT_ENV, commit_all, git, make_repository, rendered, tables
 
 ANA = "records/sessions/ana/"
@@ -150,7 +150,7 @@ def test_a_promotion_a_transfer_and_a_leaver_are_said_as_such(tmp_path):
     }
     base, _ = make_repository(repo, base_tree, changes)
     report = diff(repo, base, "HEAD", TODAY)
-    assert [(c.person, c.what) for c in report.people] == [
+    assert [(c.subject, c.what) for c in report.people] == [
         ("ana", "promoted to senior-rep from 2026-06-01"),
         ("cai", "moved to south (from north) from 2025-02-03"),
         ("cai", "left on 2026-09-30"),
@@ -158,7 +158,7 @@ def test_a_promotion_a_transfer_and_a_leaver_are_said_as_such(tmp_path):
     assert report.ratings == () and report.records == ()
     text = format_text(report)
     assert "organisation\n  ana: promoted to senior-rep from 2026-06-01\n" in text
-    assert "3 changes of role, team or leaving" in summary_line(report)
+    assert "3 changes of the organisation" in summary_line(report)
     assert "### Organisation" in format_markdown(report)
 
 
@@ -453,3 +453,27 @@ def test_diff_error_from_python(pull_request):
         diff(repo, "nope", "HEAD", TODAY)
     with pytest.raises(DiffError, match="'--output=x' is not a revision"):
         diff(repo, "--output=x", "HEAD", TODAY)
+
+
+def test_a_renamed_retired_and_added_competency_and_a_raised_profile_are_said_as_such(tmp_path):
+    """A new competency model is a few lines of the framework: the diff says so, and a rename
+    moves no level (ratings under the old id count as the new one on both sides)."""
+    repo = tmp_path / "records-repo"
+    renamed = (FRAMEWORK.replace("  closing:\n    name: Gaining commitment\n",
+                                 "  commitment:\n    name: Gaining commitment\n    formerly: {closing: 2026-09-01}\n")
+               .replace("  product:\n    name: Product knowledge\n    area: knowledge\n",
+                        "  product:\n    name: Product knowledge\n    area: knowledge\n    retired: 2026-08-31\n")
+               .replace("expected: {opening: 3, closing: 3, product: 3}",
+                        "expected: {opening: 4, commitment: 3}\n"
+                        "    history:\n      - {until: 2026-08-31, expected: {opening: 3, closing: 3, product: 3}}")
+               .replace("expected: {opening: 4, closing: 4, product: 4}", "expected: {opening: 4, commitment: 4}"))
+    assert "formerly: {closing: 2026-09-01}" in renamed and "retired: 2026-08-31" in renamed
+    base, _ = make_repository(repo, BASE, {"frameworks/mini.yaml": renamed})
+    report = diff(repo, base, "HEAD", TODAY)
+    assert [(c.subject, c.what) for c in report.people] == [
+        ("framework mini", "competency closing renamed commitment on 2026-09-01"),
+        ("framework mini", "competency product retired on 2026-08-31"),
+        ("framework mini", "role sales-rep expects opening 3 → 4 (the earlier profile until 2026-08-31)"),
+    ]
+    assert report.ratings == ()
+    assert not [level for level in report.levels if level.competency in ("closing", "commitment")]

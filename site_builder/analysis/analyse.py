@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from site_builder.source.config import Config
 from site_builder.digests import digest
-from site_builder.source.model import COACHED_KINDS, Person, Position, Record, Repository, named_tuple_reduce
+from site_builder.source.model import (COACHED_KINDS, Person, Position, Record, Repository, Role,
+                                       named_tuple_reduce)
 
 STREAMS = ("observed", "self", "360", "customer", "knowledge")
 
@@ -307,13 +308,21 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
     counting = [r for r in records if r.counts and r.date is not None]
     framework = repository.framework_of(person)
     role = framework.roles.get(person.role or "") if framework else None
-    by_position: dict[object, dict[str, int]] = {}
+    # one lookup per (position, profile) held, not one per record
+    roles_held: dict[object, Role | None] = {}
+    by_profile: dict[tuple, dict[str, int]] = {}
 
-    def expected(day: date) -> dict[str, int]:  # one lookup per position, not per record
+    def expected(day: date) -> dict[str, int]:
         position = person.position_on(day)
-        found = by_position.get(position)
+        if position not in roles_held:
+            framework_then = repository.framework_on(person, day)
+            role_id = position.role if position else person.role
+            roles_held[position] = framework_then.roles.get(role_id or "") if framework_then else None
+        role_then = roles_held[position]
+        era = sum(1 for profile in role_then.history if profile.until < day) if role_then else 0
+        found = by_profile.get((position, era))
         if found is None:
-            found = by_position[position] = expected_on(repository, person, day)
+            found = by_profile[(position, era)] = expected_on(repository, person, day)
         return found
 
     same = framework.canonical if framework else (lambda competency: competency)
@@ -322,8 +331,15 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
     expected_ids = [level.competency for level in role.expected] if role else []
     shown = [c for c in order if c in expected_ids or c in by_competency]
     shown += sorted(c for c in by_competency if c not in shown)
+    # the expected line steps where a position starts and where an earlier profile of a role ends
     held = person.positions or ()
-    profiles = [(position.start, expected(position.start)) for position in held]
+    starts = {position.start for position in held}
+    for position in held:
+        expected(position.start)  # so every role held is known below
+    starts |= {profile.until + timedelta(days=1) for role_then in roles_held.values() if role_then
+               for profile in role_then.history}
+    first = min((position.start for position in held), default=None)
+    profiles = [(day, expected(day)) for day in sorted(starts) if first is not None and day >= first]
     competencies = {}
     for competency in shown:
         streams = by_competency.get(competency) or {name: [] for name in STREAMS}

@@ -24,7 +24,7 @@ from site_builder.analysis.analyse import Analysis
 from site_builder.checks.check import Checked, check, resolve_today
 from site_builder.diagnostics import Diagnostic, escape_control, json_safe
 from site_builder.source.load import ENTER, READ, SKIP, TREES, classify
-from site_builder.source.model import Record
+from site_builder.source.model import Record, Repository
 from site_builder.analysis.pipeline import prepare
 from site_builder.commands.report import table
 from site_builder.words import TREND_WORDS, plural, signed
@@ -93,11 +93,12 @@ class LevelChange:
 
 
 @dataclass(frozen=True)
-class PersonChange:
-    """A change of the organisation in a person's file: joined, a promotion or role change, a
-    transfer, leaving. Said as such, not as the levels and gaps it moves."""
+class OrganisationChange:
+    """A change of the organisation, said as such and not as the levels and gaps it moves: in a
+    person's file (joined, a promotion or role change, a transfer, leaving) or in a framework (a
+    competency renamed, added or retired, a role's expected levels changed)."""
 
-    person: str
+    subject: str  # a person id, or "framework <id>"
     what: str  # "promoted to senior-rep from 2025-07-01"
 
 
@@ -112,7 +113,7 @@ class DiffReport:
     introduced: tuple[Diagnostic, ...]  # at head, not at base
     fixed: tuple[Diagnostic, ...]  # at base, not at head
     rep_names: dict[str, str | None]
-    people: tuple[PersonChange, ...] = ()  # by person, oldest change first
+    people: tuple[OrganisationChange, ...] = ()  # people (by id, oldest change first), then frameworks
 
     @property
     def records(self) -> tuple[FileChange, ...]:
@@ -235,10 +236,15 @@ def rating_changes(base: Snapshot, head: Snapshot) -> list[RatingChange]:
     return sorted(found, key=lambda r: (r.rep, r.competency, r.stream, r.path))
 
 
-def level_changes(base: Analysis, head: Analysis) -> list[LevelChange]:
+def level_changes(base: Analysis, head: Analysis, repository: Repository | None = None) -> list[LevelChange]:
+    """Competencies whose level, trend or gap moved; a competency renamed at head is compared
+    under its new id on both sides (a rename moves no level)."""
     found = []
     for rep in sorted(base.reps.keys() | head.reps.keys()):
         old = base.reps[rep].competencies if rep in base.reps else {}
+        framework = repository.framework_of(repository.people.get(rep)) if repository is not None else None
+        if framework is not None and framework.former:
+            old = {framework.canonical(competency): status for competency, status in old.items()}
         new = head.reps[rep].competencies if rep in head.reps else {}
         for competency in list(new) + [c for c in old if c not in new]:
             a, b = old.get(competency), new.get(competency)
@@ -252,7 +258,7 @@ def level_changes(base: Analysis, head: Analysis) -> list[LevelChange]:
     return found
 
 
-def people_changes(base: Snapshot, head: Snapshot) -> list[PersonChange]:
+def people_changes(base: Snapshot, head: Snapshot) -> list[OrganisationChange]:
     """What changed in who holds which role in which team, and who left: from the person files."""
     before, after = base.checked.repository.people, head.checked.repository.people
     found = []
@@ -261,7 +267,7 @@ def people_changes(base: Snapshot, head: Snapshot) -> list[PersonChange]:
         if new is None:
             continue  # a removed person file is in `files`
         if old is None:
-            found.append(PersonChange(person_id, f"joined on {new.joined} as {new.role} in {new.team}"))
+            found.append(OrganisationChange(person_id, f"joined on {new.joined} as {new.role} in {new.team}"))
             continue
         known = {(p.start, p.role, p.team) for p in old.positions}
         for earlier, position in zip((None,) + new.positions, new.positions):
@@ -275,11 +281,46 @@ def people_changes(base: Snapshot, head: Snapshot) -> list[PersonChange]:
                 said.append(f"{'promoted to' if promoted else 'role changed to'} {position.role}")
             if position.team != earlier.team:
                 said.append(f"moved to {position.team} (from {earlier.team})")
-            found.append(PersonChange(person_id, f"{' and '.join(said) or 'position restated'} "
+            found.append(OrganisationChange(person_id, f"{' and '.join(said) or 'position restated'} "
                                                  f"from {position.start}"))
         if new.left != old.left:
-            found.append(PersonChange(person_id, f"left on {new.left}" if new.left else
+            found.append(OrganisationChange(person_id, f"left on {new.left}" if new.left else
                                       f"no longer leaving (was {old.left})"))
+    return found
+
+
+def framework_changes(base: Snapshot, head: Snapshot) -> list[OrganisationChange]:
+    """A competency renamed, added or retired, and a role's profile changed, in each framework."""
+    found = []
+    before = base.checked.repository.frameworks
+    for framework_id, new in sorted(head.checked.repository.frameworks.items()):
+        old = before.get(framework_id)
+        if old is None:
+            continue  # a new framework is in `files`
+        subject = f"framework {framework_id}"
+        for former, (current, renamed) in new.former.items():
+            if former not in old.former:
+                found.append(OrganisationChange(subject, f"competency {former} renamed {current} on {renamed}"))
+        for competency_id, competency in new.competencies.items():
+            earlier = old.competencies.get(competency_id)
+            if earlier is None and not any(f.id in old.competencies for f in competency.formerly):
+                since = f" from {competency.since}" if competency.since else ""
+                found.append(OrganisationChange(subject, f"competency {competency_id} added{since}"))
+            if competency.retired and (earlier is None or earlier.retired != competency.retired):
+                found.append(OrganisationChange(subject, f"competency {competency_id} retired on {competency.retired}"))
+        for role_id, role in new.roles.items():
+            earlier_role = old.roles.get(role_id)
+            if earlier_role is None:
+                continue
+            then = {new.canonical(level.competency): level.value for level in earlier_role.expected}
+            now = {level.competency: level.value for level in role.expected}
+            moved = [f"{c} {then.get(c, '–')} → {now.get(c, '–')}" for c in dict.fromkeys([*then, *now])
+                     if then.get(c) != now.get(c) and not (c in then and c not in now
+                                                            and new.competencies.get(c) is not None
+                                                            and new.competencies[c].retired)]
+            if moved:
+                since = f" (the earlier profile until {role.history[-1].until})" if role.history else ""
+                found.append(OrganisationChange(subject, f"role {role_id} expects {', '.join(moved)}{since}"))
     return found
 
 
@@ -309,11 +350,11 @@ def compare(base: Snapshot, head: Snapshot) -> DiffReport:
         base=base.revision, head=head.revision, today=head.checked.today,
         files=tuple(file_changes(base, head)),
         ratings=tuple(rating_changes(base, head)),
-        levels=tuple(level_changes(base.analysis, head.analysis)),
+        levels=tuple(level_changes(base.analysis, head.analysis, head.checked.repository)),
         introduced=_only_in(head.checked.diagnostics, base.checked.diagnostics),
         fixed=_only_in(base.checked.diagnostics, head.checked.diagnostics),
         rep_names=names,
-        people=tuple(people_changes(base, head)),
+        people=tuple(people_changes(base, head) + framework_changes(base, head)),
     )
 
 
@@ -521,7 +562,7 @@ def summary_line(report: DiffReport) -> str:
     return (f"{plural(counts['records_added'], 'record')} added, {counts['records_changed']} changed, "
             f"{counts['records_removed']} removed · {plural(counts['ratings_changed'], 'rating')} changed · "
             f"{plural(counts['levels_changed'], 'level')} changed · "
-            + (f"{plural(counts['people_changed'], 'change')} of role, team or leaving · "
+            + (f"{plural(counts['people_changed'], 'change')} of the organisation · "
                if counts["people_changed"] else "")
             + f"{plural(counts['errors_introduced'], 'error')} and "
             f"{plural(counts['warnings_introduced'], 'warning')} introduced, {counts['diagnostics_fixed']} fixed")
@@ -570,7 +611,7 @@ def format_text(report: DiffReport) -> str:
     lines = [f"coachsite diff {shown(report.base.describe())} → {shown(report.head.describe())} · "
              f"today {report.today}", summary_line(report)]
     if report.people:
-        lines += ["", "organisation"] + [f"  {shown(c.person)}: {shown(c.what)}" for c in report.people]
+        lines += ["", "organisation"] + [f"  {shown(c.subject)}: {shown(c.what)}" for c in report.people]
     for rep in report.reps:
         records, ratings, levels = report.of_rep(rep)
         name = report.rep_names.get(rep)
@@ -676,7 +717,7 @@ def _markdown_head(report: DiffReport) -> list[str]:
 def _markdown_people(report: DiffReport) -> list[str]:
     if not report.people:
         return []
-    return ["### Organisation", ""] + [f"- {code(c.person, False)}: {words(c.what, False)}" for c in report.people] + [""]
+    return ["### Organisation", ""] + [f"- {code(c.subject, False)}: {words(c.what, False)}" for c in report.people] + [""]
 
 
 def _markdown_full(report: DiffReport) -> list[str]:

@@ -19,7 +19,7 @@ from datetime import date
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
 from site_builder.site.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
 from site_builder.source.config import Config
-from site_builder.source.model import Framework, Record, Repository
+from site_builder.source.model import Competency, Framework, Record, Repository
 from site_builder.analysis.scope import Scope
 from site_builder.words import (INVOLVEMENT_LABELS, KIND_LABELS, STATUS_LABELS, STREAM_LABELS, TREND_SYMBOLS,
                                  TREND_WORDS, signed)
@@ -312,10 +312,21 @@ def framework_page(view: View, framework: Framework) -> Page:
         "framework": {"name": framework.name or framework.id, "description": framework.description},
         "scale": [{"level": level, "name": name} for level, name in framework.scale.items()],
         "competencies": [{"link": view.link(page, competency_url(framework.id, c.id), c.name or c.id),
-                          "area": c.area, "description": c.description} for c in competencies],
+                          "area": c.area, "description": c.description, "history": competency_history(c)}
+                         for c in competencies],
         "roles": roles,
     }
     return Page("framework.html", context, framework.name or framework.id)
+
+
+def competency_history(competency: Competency) -> str:
+    """A competency's changes in words: 'formerly market-access (renamed 2026-11-19)', 'retired 2026-10-31'."""
+    said = [f"formerly {f.id} (renamed {f.renamed})" for f in competency.formerly]
+    if competency.since:
+        said.append(f"from {competency.since}")
+    if competency.retired:
+        said.append(f"retired {competency.retired}")
+    return ", ".join(said)
 
 
 def describe_framework(view: View, framework: Framework) -> tuple[str, str]:
