@@ -262,9 +262,17 @@ def report_command(root: Path, rep: str | None, team: str | None, as_json: bool,
         sys.stdout.write(text_report(prepared.analysis, checked.config.recent_days) + "\n")
 
 
-leavers_option = click.option(
-    "--leavers", is_flag=True,
-    help="Include the pages of people who have left (marked 'left on D'; never in any team or organisation figure).")
+def site_options(command):
+    """What a site holds and how it looks, declared once for build and serve."""
+    for option in reversed((
+            click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts)."),
+            click.option("--leavers", is_flag=True,
+                         help="Include the pages of people who have left (marked 'left on D'; never in any "
+                              "team or organisation figure)."),
+            click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+                         default=None, help="A folder of templates overriding any of the default ones."))):
+        command = option(command)
+    return command
 
 
 @main.command("build")
@@ -272,10 +280,7 @@ leavers_option = click.option(
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the site (default: ROOT/_site).")
 @scope_options
-@click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
-@leavers_option
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="A folder of templates overriding any of the default ones.")
+@site_options
 @click.option("--timings", is_flag=True, help="Also print the seconds each stage of the build took.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the build cache in this folder (default: a folder of this repository's in your "
@@ -543,10 +548,7 @@ def diff_command(base: str, head: str, root: Path, output_format: str, today: da
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @scope_options
-@click.option("--drafts", is_flag=True, help="Include draft records (marked as drafts).")
-@leavers_option
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="A folder of templates overriding any of the default ones.")
+@site_options
 @_today_option("The build date (default: SOURCE_DATE_EPOCH, else the system date, read at each rebuild).",
                callback=_today_each_rebuild)
 def serve_command(root: Path, port: int, rep: str | None, team: str | None, drafts: bool, leavers: bool,
