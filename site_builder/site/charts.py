@@ -33,6 +33,25 @@ SERIES_STYLE = {
 EXPECTED_STYLE = ("Expected for the role", "#444444")
 STREAMS = tuple(SERIES_STYLE)
 
+# The legend's markers: matplotlib's marker shapes as SVG in a 20 x 12 box, centred at (10, 6), so
+# the page's key is drawn from the same table as the chart (an inline <svg>: no style attribute).
+LEGEND_BOX = (20, 12)
+_MARKER_SHAPES = {
+    "o": ("circle", (("cx", "10"), ("cy", "6"), ("r", "4"))),
+    "D": ("polygon", (("points", "10,1.5 14.5,6 10,10.5 5.5,6"),)),
+    "s": ("polygon", (("points", "6.5,2.5 13.5,2.5 13.5,9.5 6.5,9.5"),)),
+    "^": ("polygon", (("points", "10,1.5 14.5,10 5.5,10"),)),
+    "v": ("polygon", (("points", "5.5,2 14.5,2 10,10.5"),)),
+}
+
+
+def legend_marker(stream: str) -> dict:
+    """How the legend draws a stream: the shape, colour, fill and line of its SERIES_STYLE entry."""
+    label, colour, marker, style, fill = SERIES_STYLE[stream]
+    shape, geometry = _MARKER_SHAPES[marker]
+    return {"stream": stream, "label": label, "marker": marker, "shape": shape, "geometry": geometry,
+            "stroke": colour, "fill": colour if fill == "full" else "none", "line": style != "none"}
+
 Series = tuple[tuple[str, int], ...]  # ((ISO date, level), ...)
 
 

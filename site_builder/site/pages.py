@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
-from site_builder.site.charts import SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height
+from site_builder.site.charts import (EXPECTED_STYLE, SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height,
+                                     legend_marker)
 from site_builder.source.config import Config
 from site_builder.source.model import Competency, Framework, Record, Repository
 from site_builder.analysis.scope import Scope
@@ -502,7 +503,8 @@ def rep_page(view: View, rep_id: str) -> Page:
                 "left": rep.left.isoformat() if rep.has_left and rep.left else None},
         "table": table,
         "chart": chart,
-        "legend": [{"stream": stream, "label": style[0]} for stream, style in SERIES_STYLE.items()],
+        "legend": [legend_marker(stream) for stream in SERIES_STYLE],
+        "expected_key": {"label": EXPECTED_STYLE[0], "stroke": EXPECTED_STYLE[1]},
         "knowledge": [{"date": d.isoformat(), "name": n, "score": v,
                        "href": rel(page, view.path_url(p))} for d, n, v, p in knowledge],
         "readiness": readiness,

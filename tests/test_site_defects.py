@@ -1,0 +1,99 @@
+"""Issue 12, defects of the site: the chart's key, the distribution bars, the team's records to
+follow up, and where a scoped site opens."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from site_builder.commands.build import BuildOptions, build
+from site_builder.site.charts import SERIES_STYLE
+from tests.conftest import REPO, TODAY
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """The sample site, built once for this module."""
+    output = tmp_path_factory.mktemp("defects") / "site"
+    assert build(BuildOptions(root=REPO, output=output, today=TODAY)).ok
+    return output
+
+
+class Legend(HTMLParser):
+    """Each legend item of a rep page: its stream and the SVG elements of its marker."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.items: dict[str, list[tuple[str, dict]]] = {}
+        self._in_legend = False
+        self._stream: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        values = {k: v or "" for k, v in attrs}
+        if tag == "ul" and "legend-list" in values.get("class", "").split():
+            self._in_legend = True
+        elif self._in_legend and tag == "li":
+            self._stream = values.get("data-stream")
+            self.items[self._stream] = []
+        elif self._in_legend and self._stream is not None:
+            self.items[self._stream].append((tag, values))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self._in_legend = False
+        elif tag == "li":
+            self._stream = None
+
+
+def marker_of(elements: list[tuple[str, dict]]) -> tuple[str, str, str]:
+    """(matplotlib marker, stroke, fill) of a legend item's drawn marker, read from its SVG geometry."""
+    shapes = [(tag, values) for tag, values in elements if tag in ("circle", "polygon", "rect")]
+    assert len(shapes) == 1, elements
+    tag, values = shapes[0]
+    if tag == "circle":
+        marker = "o"
+    elif tag == "rect":
+        marker = "s"
+    else:
+        points = [tuple(float(n) for n in p.split(",")) for p in values["points"].split()]
+        ys = sorted({y for _, y in points})
+        if len(points) == 3:
+            apex = [p for p in points if sum(1 for q in points if q[1] == p[1]) == 1]
+            assert len(apex) == 1, points
+            marker = "^" if apex[0][1] == ys[0] else "v"  # SVG's y grows downwards
+        else:
+            assert len(points) == 4, points
+            marker = "s" if len(ys) == 2 else "D"
+    return marker, values.get("stroke", ""), values.get("fill", "")
+
+
+def rep_pages_with_chart(site: Path) -> list[Path]:
+    return [page for page in sorted(site.glob("reps/*/index.html"))
+            if 'class="legend-list"' in page.read_text(encoding="utf-8")]
+
+
+def test_the_legend_draws_each_stream_as_the_chart_does(sample):
+    pages = rep_pages_with_chart(sample)
+    assert pages
+    for page in pages[:3]:
+        legend = Legend()
+        legend.feed(page.read_text(encoding="utf-8"))
+        for stream, (label, colour, marker, line, fill) in SERIES_STYLE.items():
+            assert stream in legend.items, f"{page}: no legend item for {stream}"
+            assert marker_of(legend.items[stream]) == (marker, colour, colour if fill == "full" else "none"), \
+                f"{page}: {stream}"
+            lines = [values for tag, values in legend.items[stream] if tag == "line"]
+            assert bool(lines) == (line != "none"), f"{page}: {stream}'s line"
+        assert "expected" in legend.items
+
+
+def test_the_legend_uses_no_inline_style(sample):
+    text = rep_pages_with_chart(sample)[0].read_text(encoding="utf-8")
+    legend = text[text.index('class="legend-list"'):text.index("</ul>", text.index('class="legend-list"'))]
+    assert "<svg" in legend and " style=" not in legend and "<script" not in legend and "href=" not in legend
