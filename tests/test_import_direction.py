@@ -24,7 +24,7 @@ LAYERS = {
         ("source.__init__", "source.config")),
     2: ("source", "discovery, bytes, YAML nodes, the model, one file's records, the content digest",
         ("source.yamlnodes", "source.load", "source.record_digest", "source.model", "source.markdown_scan",
-         "source.records")),
+         "source.prompts", "source.records")),
     3: ("checks", "rules across files; check() is load + validate as one function and prints nothing",
         ("checks.__init__", "checks.validate", "checks.check")),
     4: ("analysis", "pure functions of the checked repository, and who is in scope",

@@ -19,6 +19,7 @@ import yaml
 from site_builder.checks.check import check
 from site_builder.source.markdown_scan import star_headings
 from site_builder.source.model import COACH_REQUIRED, COACHED_KINDS, KINDS
+from site_builder.source.prompts import PROMPTS
 from site_builder.commands.new import NewError, new_rep, new_session, new_team
 from tests.conftest import MINI, TODAY, write_tree
 
@@ -154,6 +155,8 @@ def test_assessment_lists_every_competency_with_the_expected_level(mini_root, ki
     # uncommenting a line (in every block) and writing a level gives a valid record
     filled = text.replace("  # closing:   #", "  closing: 4   #").replace('status: "draft"', 'status: "shared"')
     filled = filled.replace("raters:  #", "raters: 6  #")  # review-360: a shared record says how many
+    for prompt in PROMPTS:  # and a shared record says what happened where the template asked
+        filled = filled.replace(prompt, "What happened.")
     path = mini_root / f"records/sessions/ana/2026-11-26-{kind}.md"
     path.write_text(filled, encoding="utf-8")
     assert diagnostics(mini_root) == []

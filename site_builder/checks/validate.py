@@ -16,6 +16,7 @@ from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
 from site_builder.digests import digest
 from site_builder.source.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Person, Position,
                                        Record, Repository)
+from site_builder.source.prompts import PROMPTS
 from site_builder.source.records import use_a_level
 
 
@@ -230,6 +231,23 @@ def rule_observed_call_star(ctx: Context, record: Record) -> Iterator[Diagnostic
                     f"{', '.join('## ' + word for word in missing)}")
 
 
+def rule_template_prompts(ctx: Context, record: Record) -> Iterator[Diagnostic]:
+    """A prompt `coachsite new` wrote into the notes, still there once the record is no longer a draft:
+    one warning a prompt, at its first character (line and column in the file)."""
+    if record.status == "draft" or "(" not in record.body:
+        return
+    for offset, text in enumerate(record.body.split("\n")):
+        if "(" not in text:
+            continue
+        for prompt in PROMPTS:
+            start = text.find(prompt)
+            while start != -1:
+                yield warning(record.path, record.body_line + offset, start + 1, "template-prompt",
+                              f"the template's prompt '{prompt}' is still in this {record.status} record; "
+                              f"replace it with what happened, or delete it")
+                start = text.find(prompt, start + len(prompt))
+
+
 def rule_method(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     config = ctx.config
     if len(record.focus) > config.max_focus:
@@ -329,6 +347,7 @@ RECORD_RULES: tuple[RecordRule, ...] = (
     rule_session_references,
     rule_required_by_kind,
     rule_observed_call_star,
+    rule_template_prompts,
     rule_method,
     rule_dates,
     rule_approval,

@@ -17,6 +17,7 @@ from site_builder.checks.check import Checked, check
 from site_builder.diagnostics import did_you_mean
 from site_builder.source.load import parse_file
 from site_builder.source.model import COACH_REQUIRED, COACHED_KINDS, KINDS, Framework, Person, Role
+from site_builder.source.prompts import FOLLOW_UP_PROMPT, SESSION_BODIES
 from site_builder.source.records import model_file, valid_id
 
 SESSIONS = "records/sessions"
@@ -173,72 +174,14 @@ def _front_matter(kind: str, day: datetime.date, coach: str | None, focus: list[
     return lines
 
 
-_STAR = [
-    "## Situation / task",
-    "(The call's context: who, where, and what the rep set out to achieve.)",
-    "",
-    "## Action",
-    "(What the rep did and said, in order: the behaviours, not the impression.)",
-    "",
-    "## Result",
-    "(What the HCP agreed or did, and what it shows for each focus competency.)",
-]
-
-_BODIES = {
-    "observed-call": [
-        "## Pre-call plan",
-        "- **HCP profile review:** (who you will see; their patients, current prescribing and what matters to them.)",
-        "- **Previous visits:** (what was discussed and agreed last time; what is still open.)",
-        "- **SMART objective:** (what the HCP will agree to do: specific, measurable, achievable, relevant, "
-        "time-bound.)",
-        "- **Coach involvement:** (observe, assist or lead, agreed before the call.)",
-        "",
-        *_STAR,
-    ],
-    "coaching": [
-        "## What we discussed",
-        "(The situation and the focus competency: what the rep brought, what you observed.)",
-        "",
-        "## What went well",
-        "(Specific behaviours to keep, with an example.)",
-        "",
-        "## What to try next",
-        "(One or two concrete changes; add each as an objective above.)",
-    ],
-    "manager-assessment": [
-        "## Evidence",
-        "(For each rating, the calls and records that show it.)",
-        "",
-        "## Development priorities",
-        "(The one or two competencies to work on next, and how.)",
-    ],
-    "self-assessment": [
-        "## In my own words",
-        "(What has gone well, where you feel less sure, and what support would help.)",
-    ],
-    "review-360": [
-        "## Summary of the feedback",
-        "(Who gave feedback — peers, MSLs, marketing, the manager — and the main themes.)",
-    ],
-    "customer-survey": [
-        "## Survey",
-        "(Which wave, how many respondents, and who the main competitor's rep is.)",
-    ],
-    "knowledge-test": [
-        "## Test",
-        "(Which test, the pass mark, and what the result shows.)",
-    ],
-}
-
-
 def _body(kind: str, objectives: tuple[str, ...], objectives_date: datetime.date | None) -> list[str]:
     lines: list[str] = []
     if objectives and kind in COACH_REQUIRED:
         lines += [f"## Follow-up from {objectives_date.isoformat() if objectives_date else 'the last session'}",
-                  "(The objectives agreed last time: what happened with each?)", ""]
+                  FOLLOW_UP_PROMPT, ""]
         lines += [f"- {_comment(objective)}" for objective in objectives]
         lines.append("")
-    return lines + _BODIES[kind]
+    return lines + list(SESSION_BODIES[kind])
 
 
 def _load(root: Path, today: datetime.date) -> Checked:
