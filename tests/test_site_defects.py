@@ -97,3 +97,49 @@ def test_the_legend_uses_no_inline_style(sample):
     text = rep_pages_with_chart(sample)[0].read_text(encoding="utf-8")
     legend = text[text.index('class="legend-list"'):text.index("</ul>", text.index('class="legend-list"'))]
     assert "<svg" in legend and " style=" not in legend and "<script" not in legend and "href=" not in legend
+
+
+DIST_CELL = re.compile(r'<td class="dist"><span class="bar"[^>]*><span class="fill w(\d+)"></span></span>'
+                       r'<span class="count">(\d+)<span class="of"> of (\d+)</span></span></td>')
+
+
+def distribution_rows(html: str) -> list[list[tuple[int, int, int]]]:
+    """(bar width, count, of) of every cell, row by row, of a page's distribution table."""
+    table = html[html.index('<table class="distribution">'):]
+    table = table[:table.index("</table>")]
+    rows = [[(int(w), int(c), int(n)) for w, c, n in DIST_CELL.findall(row)] for row in table.split("<tr>")[2:]]
+    assert all(rows) and rows, "a distribution row without '<count> of <total>' cells"
+    return rows
+
+
+def assert_scaled_to(cells: list[tuple[int, int, int]], total: int, where: str) -> None:
+    for width, count, of in cells:
+        assert of == total, f"{where}: {count} of {of}, but {total} counted"
+        assert abs(width - 100 * count / total) <= 10, f"{where}: {count} of {total} drawn {width}% wide"
+        assert (width == 100) == (count == total), f"{where}: {count} of {total} drawn {width}% wide"
+        assert (width == 0) == (count == 0), f"{where}: {count} of {total} drawn {width}% wide"
+
+
+def test_team_distribution_bars_are_out_of_the_team(sample):
+    html = (sample / "teams/oncology-hospital.html").read_text(encoding="utf-8")
+    heatmap = html[html.index('<table class="heatmap">'):]
+    members = heatmap[:heatmap.index("</table>")].count('<th scope="row">')
+    assert members >= 2
+    rows = distribution_rows(html)
+    for row in rows:
+        assert_scaled_to(row, members, "oncology-hospital")
+        assert sum(count for _, count, _ in row) <= members
+    # the defect: the most common level of a row drew a full bar whatever it counted
+    assert any(max(count for _, count, _ in row) < members for row in rows)
+
+
+def test_competency_distribution_bars_are_out_of_the_reps_counted(sample):
+    pages = sorted(sample.glob("competencies/*/*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        table = html[html.index('<table class="distribution">'):]
+        unrated = [int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', table[:table.index("</table>")])]
+        for row, missing in zip(distribution_rows(html), unrated, strict=True):
+            total = sum(count for _, count, _ in row) + missing
+            assert_scaled_to(row, total, str(page.relative_to(sample)))

@@ -85,6 +85,22 @@ def changed_after_approval(record: Record) -> bool:
     return record.status == "approved" and record.digest_matches is False
 
 
+def bar_width(count: int, total: int) -> int:
+    """A distribution bar's width in per cent of everyone counted, in steps of ten (the CSS has a
+    class per step); a count above zero always shows (at least one step), a bar is full only for all."""
+    if not count or not total:
+        return 0
+    width = round(10 * count / total) * 10
+    return min(max(width, 10), 90 if count < total else 100)
+
+
+def distribution_cells(levels: list[int], counts: dict[int, int], total: int) -> list[dict]:
+    """One cell per level: how many of `total` people are at it, and the bar's width out of `total`."""
+    return [{"level": level, "count": counts.get(level, 0), "of": total,
+             "label": f"{counts.get(level, 0)} of {total}", "width": bar_width(counts.get(level, 0), total)}
+            for level in levels]
+
+
 def _newest_last(record: Record) -> tuple:
     return (record.date or date.min, record.path)
 
@@ -350,9 +366,7 @@ def competency_page(view: View, framework: Framework, competency_id: str) -> Pag
                 unrated += 1
             elif current in counts:
                 counts[current] += 1
-        most = max(counts.values(), default=0) or 1
-        return {"cells": [{"level": level, "count": counts[level], "width": round(100 * counts[level] / most)}
-                          for level in levels], "unrated": unrated}
+        return {"cells": distribution_cells(levels, counts, len(members)), "unrated": unrated}
 
     per_team = []
     for team in view.analysis.teams.values():
@@ -409,11 +423,9 @@ def team_page(view: View, team_id: str) -> Page:
     distribution = []
     for competency in competencies:
         counts = team.distribution.get(competency, {})
-        most = max(counts.values(), default=0) or 1
         distribution.append({
             "link": view.link(page, competency_url(framework.id, competency), view.competency_name(framework, competency)),
-            "cells": [{"level": level, "count": counts.get(level, 0),
-                       "width": round(100 * counts.get(level, 0) / most)} for level in levels],
+            "cells": distribution_cells(levels, counts, len(members)),
             "below": sum(1 for b in team.below_expected if b[1] == competency),
         })
     cadence = [{"rep": view.rep_link(page, rep.id),
