@@ -112,3 +112,58 @@ def test_the_prompts_are_written_once_and_new_uses_them():
     assert [prompt for prompt in PROMPTS if any(prompt in text for text in in_new)] == []
     assert "(The objectives agreed last time: what happened with each?)" in PROMPTS
     assert "(who you will see; their patients, current prescribing and what matters to them.)" in PROMPTS
+# --- 2. one mistake, one diagnostic -----------------------------------------------------------------
+
+def test_a_misspelt_rating_key_is_unknown_competency_only(tmp_path):
+    text = session("""\
+        date: 2025-03-02
+        kind: coaching
+        coach: bob
+        focus: [closing]
+        ratings: {closng: 3}
+        """)
+    write_tree(tmp_path, {**MINI, S: text})
+    assert found(tmp_path) == [("unknown-competency", 6, 11)]
+    assert "did you mean 'closing'" in check(tmp_path, TODAY).diagnostics[0].message
+
+
+def test_a_known_competency_outside_the_focus_is_still_warned(tmp_path):
+    text = session("""\
+        date: 2025-03-02
+        kind: coaching
+        coach: bob
+        focus: [closing]
+        ratings: {closng: 3, opening: 2}
+        """)
+    write_tree(tmp_path, {**MINI, S: text})
+    assert found(tmp_path) == [("unknown-competency", 6, 11), ("rating-outside-focus", 6, 22)]
+
+
+CALL_BODY = "## Situation\nS.\n## Action\nA.\n## Result\nR.\n"
+
+
+def test_a_misspelt_involvement_key_is_the_key_diagnostic_only(tmp_path):
+    text = session("""\
+        date: 2025-03-02
+        kind: observed-call
+        coach: bob
+        focus: [opening]
+        involvment: observe
+        ratings: {opening: 3}
+        """, CALL_BODY)
+    write_tree(tmp_path, {**MINI, S: text})
+    assert found(tmp_path) == [("unknown-key", 6, 1)]
+    assert "did you mean 'involvement'" in check(tmp_path, TODAY).diagnostics[0].message
+
+
+def test_an_observed_call_without_involvement_nor_a_near_miss_is_still_missing_involvement(tmp_path):
+    text = session("""\
+        date: 2025-03-02
+        kind: observed-call
+        coach: bob
+        focus: [opening]
+        colour: blue
+        ratings: {opening: 3}
+        """, CALL_BODY)
+    write_tree(tmp_path, {**MINI, S: text})
+    assert found(tmp_path) == [("missing-involvement", 3, 7), ("unknown-key", 6, 1)]

@@ -12,12 +12,12 @@ from datetime import date
 from typing import Callable, Iterable, Iterator
 
 from site_builder.source.config import Config
-from site_builder.diagnostics import Diagnostic, did_you_mean, error, warning
+from site_builder.diagnostics import Diagnostic, closest, did_you_mean, error, warning
 from site_builder.digests import digest
 from site_builder.source.model import (COACH_REQUIRED, COACHED_KINDS, STAR_HEADINGS, Framework, Person, Position,
                                        Record, Repository)
 from site_builder.source.prompts import PROMPTS
-from site_builder.source.records import use_a_level
+from site_builder.source.records import SESSION_KEYS, use_a_level
 
 
 @dataclass(frozen=True)
@@ -206,12 +206,20 @@ def _competency_on_date(record: Record, framework: Framework, written: str,
                     f"'{written}' can be rated from {competency.since}; this record is dated {record.date}")
 
 
+def _misspelt(record: Record, key: str) -> bool:
+    """Whether the record has an unknown key whose `unknown-key` message says "did you mean `key`":
+    that key is then not also missing (one mistake, one diagnostic)."""
+    allowed = [name for name, kinds in SESSION_KEYS.items() if record.kind in kinds]
+    return any(written not in SESSION_KEYS and closest(written, allowed) == key for written in record.where)
+
+
 def rule_required_by_kind(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     line, column = record.at("kind")  # the kind is what makes the key required
     if record.kind in COACH_REQUIRED and "coach" not in record.where:
         yield error(record.path, line, column, "missing-key",
                     f"a {record.kind} record needs 'coach': the id of the person who coached or assessed")
-    if record.kind == "observed-call" and "involvement" not in record.where:
+    if record.kind == "observed-call" and "involvement" not in record.where \
+            and not _misspelt(record, "involvement"):
         yield error(record.path, line, column, "missing-involvement",
                     "an observed call needs 'involvement: observe', 'assist' or 'lead' "
                     "(what the coach did during the call)")
@@ -260,6 +268,9 @@ def rule_method(ctx: Context, record: Record) -> Iterator[Diagnostic]:
         same = framework.canonical if framework is not None else (lambda competency: competency)
         focus = {same(competency) for competency in record.focus_ids}  # a former id is the renamed one
         for level in record.ratings:
+            if framework is not None and level.competency not in framework.competencies \
+                    and level.competency not in framework.former:
+                continue  # an unknown competency, already its one diagnostic
             if same(level.competency) not in focus:
                 yield warning(record.path, level.line, level.column, "rating-outside-focus",
                               f"'{level.competency}' is rated but not in this session's focus "
