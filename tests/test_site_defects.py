@@ -143,3 +143,19 @@ def test_competency_distribution_bars_are_out_of_the_reps_counted(sample):
         for row, missing in zip(distribution_rows(html), unrated, strict=True):
             total = sum(count for _, count, _ in row) + missing
             assert_scaled_to(row, total, str(page.relative_to(sample)))
+
+
+def open_records(html: str) -> list[tuple[str, str]]:
+    """(date, record link) of the rows of a team page's 'Records to follow up', in page order."""
+    section = html[html.index('id="open-records"'):]
+    section = section[:section.index("</section>")]
+    return re.findall(r'<td class="nowrap">([^<]+)</td>\s*<td>.*?</td>\s*<td><a href="([^"]+)">', section, re.S)
+
+
+def test_records_to_follow_up_are_newest_first_across_the_team(sample):
+    checked = 0
+    for page in sorted(sample.glob("teams/*.html")):
+        rows = open_records(page.read_text(encoding="utf-8"))
+        assert rows == sorted(rows, reverse=True), f"{page.name}: not newest first: {rows}"
+        checked += len({href.split("/")[-2] for _, href in rows}) > 1
+    assert checked, "no team page lists records of more than one rep"

@@ -449,8 +449,9 @@ def team_page(view: View, team_id: str) -> Page:
         "goals": view.render_notes(repo_team.goals),
         "awaiting": len(team.awaiting_approval),
         "disputed": len(team.disputed),
-        "open_records": [view.record_row(page, r) for rep in members for r in reversed(rep.records)
-                         if r.status in ("shared", "disputed") or changed_after_approval(r)],
+        "open_records": [view.record_row(page, r) for r in sorted(
+            (r for rep in members for r in rep.records if r.status in ("shared", "disputed") or changed_after_approval(r)),
+            key=_newest_last, reverse=True)],  # newest first across the team, as the caption says
     }
     return Page("team.html", context, title)
 
