@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.commands.build import BuildOptions, build
+from site_builder.analysis.scope import Scope
 from site_builder.site.charts import SERIES_STYLE
 from tests.conftest import REPO, TODAY
 
@@ -159,3 +160,53 @@ def test_records_to_follow_up_are_newest_first_across_the_team(sample):
         assert rows == sorted(rows, reverse=True), f"{page.name}: not newest first: {rows}"
         checked += len({href.split("/")[-2] for _, href in rows}) > 1
     assert checked, "no team page lists records of more than one rep"
+
+
+def opening_of(site: Path) -> tuple[str, list[str]]:
+    """The refresh target and the links of a site's index.html."""
+    html = (site / "index.html").read_text(encoding="utf-8")
+    refresh = re.findall(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', html)
+    main = html[html.index('<main id="main">'):]
+    return (refresh[0] if refresh else ""), re.findall(r'href="([^"]+)"', main)
+
+
+@pytest.mark.parametrize("scope, target", [
+    (Scope(rep="ana-ruiz"), "reps/ana-ruiz/index.html"),
+    (Scope(team="oncology-hospital"), "teams/oncology-hospital.html"),
+])
+def test_a_scoped_site_opens_on_its_rep_or_team(tmp_path, scope, target):
+    site = tmp_path / "site"
+    assert build(BuildOptions(root=REPO, output=site, today=TODAY, scope=scope)).ok
+    refresh, links = opening_of(site)
+    assert refresh == target and target in links
+    assert (site / target).is_file()
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "in 0 teams" not in html and "Content-Security-Policy" in html and "<script" not in html
+    for name in ("search.html", "assets/search-index.js", "data/summary.json", "data/ratings.csv"):
+        assert (site / name).is_file(), name
+    pages = (site / "assets/search-index.js").read_text(encoding="utf-8")
+    assert target in pages
+
+
+def test_the_organisation_site_opens_on_the_overview(sample):
+    refresh, links = opening_of(sample)
+    assert refresh == ""
+    assert "teams/oncology-hospital.html" in links
+    assert "Teams" in (sample / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_opening_page_changes_with_the_name_it_shows(tmp_path):
+    from tests.conftest import copy_sample
+
+    root = copy_sample(tmp_path / "repo")
+    site = tmp_path / "site"
+    options = BuildOptions(root=root, output=site, today=TODAY, scope=Scope(rep="ana-ruiz"),
+                           cache_dir=tmp_path / "cache")
+    assert build(options).ok
+    person = root / "records/people/ana-ruiz.md"
+    text = person.read_text(encoding="utf-8")
+    name = re.search(r"^name: (.+)$", text, re.M).group(1)
+    person.write_text(text.replace(f"name: {name}", "name: Ana Renamed", 1), encoding="utf-8")
+    assert build(options).ok
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "Ana Renamed" in html and name not in html

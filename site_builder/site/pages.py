@@ -314,6 +314,18 @@ def home(view: View) -> Page:
     return Page("index.html", context, "Overview")
 
 
+def redirect_page(view: View, target: str) -> Page:
+    """index.html of a site of one rep or one team: leads straight to that rep's or team's page
+    (a refresh, which works from file:// and without JavaScript, and a link)."""
+    page = "index.html"
+    rep = next((rep for rep in view.analysis.reps if rep_url(rep) == target), None)
+    team = next((team for team in view.analysis.teams if team_url(team) == target), None)
+    name = view.person_name(rep) if rep else view.team_name(team)
+    title = view.scope_label() if not view.scope.everything else name
+    context = view.common(page, title) | {"target": view.link(page, target, name), "heading": title}
+    return Page("redirect.html", context, title)
+
+
 def framework_page(view: View, framework: Framework) -> Page:
     page = framework_url(framework.id)
     competencies = list(framework.competencies.values())

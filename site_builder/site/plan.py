@@ -49,6 +49,8 @@ class Kind:
 KINDS: dict[str, Kind] = {
     # pages that show the whole organisation would change with every record: keyed by what they show
     "home": Kind("index.html", pages.home, ("site", "shown")),
+    # a scoped site opens on its one rep's or team's page: index.html leads there (no JavaScript)
+    "opening": Kind("redirect.html", pages.redirect_page, ("site", "shown")),
     "framework": Kind("framework.html", pages.framework_page, ("site", "shown"), pages.describe_framework,
                       "framework"),
     "competency": Kind("competency.html", pages.competency_page, ("site", "shown"), pages.describe_competency,
@@ -188,7 +190,7 @@ class Plan:
 
     def _routes(self) -> list[Route]:
         analysis: Analysis = self.view.analysis
-        routes = [Route(self, "index.html", "home")]
+        routes = [self._home()]
         for framework in self.view.repo.frameworks.values():
             routes.append(Route(self, framework_url(framework.id), "framework", (framework,)))
             routes.extend(Route(self, competency_url(framework.id, competency), "competency", (framework, competency))
@@ -198,6 +200,16 @@ class Plan:
             routes.append(Route(self, rep_url(rep_id), "rep", (rep_id,), children=self._sessions(rep_id)))
         routes.append(Route(self, "search.html", "search"))
         return routes
+
+    def _home(self) -> Route:
+        """The site's index.html: the organisation's overview, or, in a site of one rep or one
+        team, a page that leads straight to that rep's or team's page."""
+        scope, analysis = self.settings.scope, self.view.analysis
+        if scope.rep and scope.rep in analysis.reps:
+            return Route(self, "index.html", "opening", (rep_url(scope.rep),))
+        if scope.team and scope.team in analysis.teams:
+            return Route(self, "index.html", "opening", (team_url(scope.team),))
+        return Route(self, "index.html", "home")
 
     def _sessions(self, rep_id: str) -> Callable[[], list[Route]]:
         def sessions() -> list[Route]:
