@@ -101,7 +101,7 @@ def test_the_legend_uses_no_inline_style(sample):
 
 
 DIST_CELL = re.compile(r'<td class="dist"><span class="bar"[^>]*><span class="fill w(\d+)"></span></span>'
-                       r'<span class="count">(\d+)<span class="of"> of (\d+)</span></span></td>')
+                       r'<span class="count">(\d+)</span><span class="of"> of (\d+)</span></td>')
 
 
 def distribution_rows(html: str) -> list[list[tuple[int, int, int]]]:
