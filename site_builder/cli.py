@@ -518,23 +518,29 @@ def approve_command(record: Path, dispute: str | None, today: date) -> None:
 
 # --- diff command ---
 @main.command("diff")
-@click.argument("base")
-@click.argument("head", default="HEAD")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
 @root_option
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
               help="text: for the terminal; markdown: a pull-request comment; json: for tools.")
 @today_option
-def diff_command(base: str, head: str, root: Path, output_format: str, today: date) -> None:
+def diff_command(base: str | None, head: str | None, root: Path, output_format: str, today: date) -> None:
     """What the change from BASE to HEAD (git revisions; HEAD by default) does to the records.
 
-    Records added, changed and removed per rep, the ratings that changed, what that does to each
-    rep's current level, trend and gap, and the problems it introduces or fixes. Reads the revisions
-    with git; never touches the working tree. Exit 1 when the change introduces errors.
+    With no revision at all, what the edits not yet committed do: HEAD against the working tree
+    (staged and unstaged edits, and untracked files git does not ignore). Records added, changed
+    and removed per rep, the ratings that changed, what that does to each rep's current level, trend
+    and gap, and the problems it introduces or fixes. Reads the revisions with git; never changes
+    the working tree. Exit 1 when the change introduces errors.
     """
     from site_builder.commands.diff import FORMATS, DiffError, diff
 
     try:
-        report = diff(root, base, head, today)
+        # no BASE: HEAD against the working tree (None); BASE alone: BASE against HEAD
+        if base is None:
+            report = diff(root, "HEAD", None, today)
+        else:
+            report = diff(root, base, "HEAD" if head is None else head, today)
     except DiffError as exc:
         click.echo(f"coachsite: {exc}", err=True)
         sys.exit(2)

@@ -387,6 +387,9 @@ def resolve(root: Path, revision: str) -> str:
     try:
         return _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").decode().strip()
     except DiffError:
+        if revision == "HEAD":
+            raise DiffError(f"the git repository at {root} has no commit yet: commit the records first "
+                            f"(coachsite diff compares with a commit)") from None
         hint = ""
         if _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true":
             hint = ("; this clone is shallow: fetch the history (actions/checkout with fetch-depth: 0, "
@@ -423,6 +426,30 @@ def materialise(root: Path, commit: str, folder: Path) -> None:
         _write_tree(folder, entries, blobs, contents)
     except OSError as exc:  # only a tree git itself would refuse to check out gets here
         raise DiffError(f"cannot write the records of {commit[:7]} to a temporary folder: {exc}") from None
+
+
+def materialise_working_tree(root: Path, folder: Path) -> None:
+    """Copy into folder the records files of the working tree as git sees them (relative to root):
+    tracked files as they are on disk (staged and unstaged edits alike; a deleted one is left out)
+    and untracked ones git does not ignore. Reads the working tree; writes only into folder."""
+    listing = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *RECORD_TREES)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for path in sorted(set(os.fsdecode(raw) for raw in filter(None, listing.split(b"\0")))):
+            if not _safe(path):
+                continue
+            source, target = root / path, folder / path
+            if source.is_symlink():  # check refuses links, as in a checkout: keep it one
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(os.readlink(source), target)
+            elif source.is_dir():  # a submodule: an empty folder, as a checkout leaves it
+                target.mkdir(parents=True, exist_ok=True)
+            elif source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source.read_bytes())
+            # else: deleted from the working tree, staged or not
+    except OSError as exc:
+        raise DiffError(f"cannot copy the records of the working tree to a temporary folder: {exc}") from None
 
 
 def _write_tree(folder: Path, entries, blobs, contents: dict[str, bytes]) -> None:
@@ -510,7 +537,8 @@ def snapshot(folder: Path, revision: Revision, today: date) -> Snapshot:
 
 
 def diff(root: Path, base: str, head: str | None = "HEAD", today: date | None = None) -> DiffReport:
-    """Compare the records at git revision `base` with those at `head` (None: the working tree as it is).
+    """Compare the records at git revision `base` with those at `head` (None: the working tree as it
+    is, staged and unstaged edits and untracked files git does not ignore included).
 
     Both sides are checked and analysed with the same build date. Raises DiffError when git cannot
     answer; problems in the records are diagnostics in the report, never exceptions.
@@ -525,7 +553,9 @@ def diff(root: Path, base: str, head: str | None = "HEAD", today: date | None = 
         materialise(root, base_revision.commit, base_folder)
         base_side = snapshot(base_folder, base_revision, today)
         if head_revision.commit is None:
-            head_side = snapshot(root, head_revision, today)
+            head_folder = Path(temporary, "working-tree")
+            materialise_working_tree(root, head_folder)
+            head_side = snapshot(head_folder, head_revision, today)
         elif head_revision.commit == base_revision.commit:
             head_side = replace(base_side, revision=head_revision)
         else:
@@ -756,11 +786,18 @@ def _markdown_full(report: DiffReport) -> list[str]:
     return lines
 
 
+def _command(report: DiffReport) -> str:
+    """The command that makes this report again."""
+    if report.head.commit is None:  # the working tree
+        return "coachsite diff" if report.base.name == "HEAD" else f"coachsite diff {report.base.name} (working tree)"
+    return f"coachsite diff {report.base.name} {report.head.name}"
+
+
 def _markdown_compact(report: DiffReport, rows_shown: int = 200) -> list[str]:
     """One line per rep and the new problems only: what still fits in a comment after a big change."""
     lines = _markdown_head(report)
     lines += ["The full report is too long for a comment; run "
-              f"{code(f'coachsite diff {report.base.name} {report.head.name}', False)} to read it.", ""]
+              f"{code(_command(report), False)} to read it.", ""]
     lines += _markdown_people(report)
     rows = []
     for rep in report.reps:
