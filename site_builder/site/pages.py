@@ -64,6 +64,23 @@ def gap_class(gap: int | None) -> str:
     return "gap-p1"
 
 
+def progress_words(status) -> str:
+    """The Progress column: current minus the first observed level, once there are two observations
+    to compare; 'not yet observed' with none, '–' with only one (no progress can be known yet)."""
+    observed = len(status.streams["observed"])
+    if status.current is None or not observed:
+        return "not yet observed"
+    return signed(status.progress) if observed >= 2 else "–"
+
+
+_PLAN_HEADING = re.compile(r"\A\s*#{1,6}[ \t]*development plan[ \t]*#*[ \t]*(?:\n|\Z)", re.IGNORECASE)
+
+
+def without_plan_heading(plan: str) -> str:
+    """A person's plan without its own leading 'Development plan' heading: the page's section has it."""
+    return _PLAN_HEADING.sub("", plan, count=1)
+
+
 def flag_message(flag: Flag, name: str) -> str:
     """The analysis' flag in words, with the competency's name instead of its id."""
     if flag.type == "notable-change" and len(flag.values) == 2:
@@ -136,6 +153,7 @@ class View:
         self.config = config
         self.scope = scope
         self.render_notes = notes_renderer
+        self._records_by_path: dict[str, Record] | None = None
         self._reps_of_framework: dict[str, tuple[list[RepAnalysis], dict[str, list[RepAnalysis]]]] = {}
 
     def person_name(self, person_id: str | None) -> str:
@@ -239,6 +257,19 @@ class View:
                 "established": bool(status.established), "href": rel(page, rep_url(rep.id)),
                 "label": ", ".join(words)}
 
+    def record_label(self, record_path: str) -> str:
+        """A record named as people know it, by kind and date ('Observed call, 2026-11-03'), not by file."""
+        if self._records_by_path is None:
+            self._records_by_path = {record.path: record for record in self.repo.records}
+        record = self._records_by_path.get(record_path)
+        if record is None:
+            return record_path.rsplit("/", 1)[-1]
+        kind = KIND_LABELS.get(record.kind or "", record.kind or "Record")
+        return f"{kind}, {record.date.isoformat()}" if record.date else kind
+
+    def record_link(self, page: str, record_path: str) -> dict:
+        return {"href": rel(page, self.path_url(record_path)), "text": self.record_label(record_path)}
+
     def path_url(self, record_path: str) -> str:
         rep, name = record_path.split("/")[-2:]
         return f"reps/{rep}/{name[:-3]}.html"
@@ -302,8 +333,7 @@ def home(view: View) -> Page:
         "changed": view.record_list(page, changed),
         "notable": [{"date": flag.date.isoformat(), "rep": view.rep_link(page, rep.id),
                      "message": flag_message(flag, view.competency_name(view.framework_for_rep(rep.id), flag.competency)),
-                     "records": [{"href": rel(page, view.path_url(p)), "text": p.rsplit("/", 1)[-1]}
-                                 for p in flag.records]}
+                     "records": [view.record_link(page, p) for p in flag.records]}
                     for flag, rep in notable],
         "recent": [view.record_row(page, r) for r in recent],
         "frameworks": [view.link(page, framework_url(f.id), f.name or f.id) for f in view.repo.frameworks.values()],
@@ -492,7 +522,7 @@ def rep_page(view: View, rep_id: str) -> Page:
             "trend": status.trend, "trend_word": TREND_WORDS[status.trend],
             "trend_symbol": TREND_SYMBOLS[status.trend],
             "expected": status.expected, "gap": signed(status.gap), "gap_css": gap_class(status.gap),
-            "self_gap": signed(status.self_gap), "progress": signed(status.progress),
+            "self_gap": signed(status.self_gap), "progress": progress_words(status),
             "last_observed": status.last_observed.isoformat() if status.last_observed else None,
             "observations": len(status.observations),
         })
@@ -512,7 +542,7 @@ def rep_page(view: View, rep_id: str) -> Page:
         })
     flags = [{"date": f.date.isoformat(), "message": flag_message(f, view.competency_name(framework, f.competency)),
               "type": f.type,
-              "records": [{"href": rel(page, view.path_url(p)), "text": p.rsplit("/", 1)[-1]} for p in f.records]}
+              "records": [view.record_link(page, p) for p in f.records]}
              for f in reversed(rep.flags)]
     team = view.repo.teams.get(rep.team or "")
     context = view.common(page, title, [view.link(page, team_url(team.id), team.name or team.id)]
@@ -534,11 +564,10 @@ def rep_page(view: View, rep_id: str) -> Page:
                        "href": rel(page, view.path_url(p))} for d, n, v, p in knowledge],
         "readiness": readiness,
         "objectives": list(rep.open_objectives),
-        "objectives_from": ({"href": rel(page, view.path_url(rep.objectives_from)),
-                             "text": rep.objectives_from.rsplit("/", 1)[-1]} if rep.objectives_from else None),
+        "objectives_from": view.record_link(page, rep.objectives_from) if rep.objectives_from else None,
         "flags": flags,
         "timeline": timeline(view, page, rep),
-        "plan": view.render_notes(person.plan),
+        "plan": view.render_notes(without_plan_heading(person.plan)),
         "overdue_days": view.config.overdue_days,
     }
     return Page("rep.html", context, title, spec)
