@@ -148,11 +148,25 @@ def rating_rows(repository: Repository, records: tuple[Record, ...] | list[Recor
     return rows
 
 
+# A text cell starting with one of these is run as a formula by a spreadsheet (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One CSV cell: None becomes empty; a str a spreadsheet would run as a formula gets a leading
+    single quote, as OWASP recommends. Numbers are left alone (-1 stays a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_text(rows: list[tuple] | tuple[tuple, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 
 
