@@ -49,6 +49,9 @@ def _today_option(help: str, callback=_today):
 
 
 today_option = _today_option("The build date (default: SOURCE_DATE_EPOCH, else the system date).")
+# `new` writes one file: the date is today's, for its defaults and for the checks of what it writes
+new_today_option = _today_option("Today's date, for the new file's defaults and checks (default: SOURCE_DATE_EPOCH, "
+                                 "else the system date).")
 
 RECORDS_REPOSITORY = ("a records repository is a folder with frameworks/ (the competency frameworks) "
                       "and records/ (teams/, people/ and sessions/)")
@@ -183,7 +186,7 @@ def summary_line(checked: Checked) -> str:
             f"{plural(warnings, 'warning')}")
 
 
-@main.command("check")
+@main.command("check", short_help="Validate every record; one line per problem.")
 @root_argument
 @click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]), default="text",
               help="text: path:line:col lines; github: Actions annotations; json: a list for tools.")
@@ -231,7 +234,7 @@ def _prepare_or_exit(checked: Checked, scope, drafts: bool):
         raise click.UsageError(str(exc)) from None
 
 
-@main.command("report")
+@main.command("report", short_help="Levels, trends, gaps and readiness, as text, JSON or CSV.")
 @root_argument
 @scope_options
 @click.option("--json", "as_json", is_flag=True, help="The whole analysis as one JSON document.")
@@ -275,7 +278,7 @@ def site_options(command):
     return command
 
 
-@main.command("build")
+@main.command("build", short_help="Build the static site (not while the records have errors).")
 @root_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Where to write the site (default: ROOT/_site).")
@@ -363,11 +366,11 @@ def _previous_site(output: Path) -> str:
     return f"no site was written to {output}"
 
 
-@main.command("demo")
+@main.command("demo", short_help="Generate a synthetic organisation to try coachsite on.")
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--reps", type=click.IntRange(1, 100000), default=50, show_default=True, help="Number of reps to generate.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@today_option
+@_today_option("The day the generated records run up to (default: SOURCE_DATE_EPOCH, else the system date).")
 def demo_command(directory: Path, reps: int, seed: int, today: date) -> None:
     """Generate a synthetic organisation in DIRECTORY (for trying coachsite out and for benchmarks)."""
     from site_builder.commands.demo import generate
@@ -396,7 +399,7 @@ def _refused(exc: Exception) -> None:
     sys.exit(1)
 
 
-@main.group("new")
+@main.group("new", short_help="Write a new record from a template: a draft session, a rep or a team.")
 def new_group() -> None:
     """Write a new record from a template: a draft session, a person or a team.
 
@@ -404,7 +407,7 @@ def new_group() -> None:
     """
 
 
-@new_group.command("session")
+@new_group.command("session", short_help="A draft session record for a rep, with a pre-call plan and STAR headings.")
 @click.argument("rep")
 @click.option("--kind", required=True, metavar="KIND",
               help="coaching, observed-call, manager-assessment, self-assessment, review-360, "
@@ -414,7 +417,7 @@ def new_group() -> None:
 @click.option("--focus", metavar="C1,C2",
               help="Focus competency ids, comma-separated (default: the focus of the last session).")
 @root_option
-@today_option
+@new_today_option
 def new_session_command(rep: str, kind: str, session_date: date | None, focus: str | None, root: Path,
                         today: date) -> None:
     """A draft session record for REP, written to records/sessions/REP/DATE-KIND.md."""
@@ -428,14 +431,14 @@ def new_session_command(rep: str, kind: str, session_date: date | None, focus: s
     click.echo(str(path))
 
 
-@new_group.command("rep")
+@new_group.command("rep", short_help="A person with a development-plan skeleton.")
 @click.argument("rep_id", metavar="ID")
 @click.option("--team", required=True, metavar="TEAM", help="The team id.")
 @click.option("--role", required=True, metavar="ROLE", help="A role id of the team's framework.")
 @click.option("--name", required=True, help="The person's name, accents and all.")
 @click.option("--joined", callback=_optional_date, metavar="YYYY-MM-DD", help="Default: today.")
 @root_option
-@today_option
+@new_today_option
 def new_rep_command(rep_id: str, team: str, role: str, name: str, joined: date | None, root: Path,
                     today: date) -> None:
     """A person with a development-plan skeleton, written to records/people/ID.md."""
@@ -454,7 +457,7 @@ def new_rep_command(rep_id: str, team: str, role: str, name: str, joined: date |
 @click.option("--manager", required=True, metavar="PERSON", help="The manager's person id.")
 @click.option("--framework", required=True, metavar="FRAMEWORK", help="The framework id.")
 @root_option
-@today_option
+@new_today_option
 def new_team_command(team_id: str, name: str, manager: str, framework: str, root: Path, today: date) -> None:
     """A team with a goals skeleton, written to records/teams/ID.md."""
     from site_builder.commands.new import NewError, new_team
@@ -466,7 +469,7 @@ def new_team_command(team_id: str, name: str, manager: str, framework: str, root
     click.echo(str(path))
 
 
-@main.command("schema")
+@main.command("schema", short_help="A JSON Schema of the front matter, for editors.")
 @root_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the schema to this file instead of printing it.")
@@ -496,7 +499,7 @@ def schema_command(root: Path, output: Path | None, record: str, framework: str 
         sys.exit(2)
     click.echo(f"wrote {output}", err=True)
 # --- approve command ---
-@main.command("approve")
+@main.command("approve", short_help="Approve a record as its coachee, or dispute it.")
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dispute", metavar="COMMENT", default=None,
               help="Dispute the record instead of approving it, with your comment.")
@@ -517,7 +520,7 @@ def approve_command(record: Path, dispute: str | None, today: date) -> None:
 
 
 # --- diff command ---
-@main.command("diff")
+@main.command("diff", short_help="What a change does to the records and their analysis.")
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @root_option
@@ -549,7 +552,7 @@ def diff_command(base: str | None, head: str | None, root: Path, output_format: 
     sys.exit(1 if report.introduced_errors else 0)
 
 # --- serve command ---
-@main.command("serve")
+@main.command("serve", short_help="Preview the site live, rebuilding on every save.")
 @root_argument
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
