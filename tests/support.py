@@ -94,6 +94,21 @@ def has_left(front: dict, today=TODAY) -> bool:
     return front.get("left") is not None and front["left"] < today
 
 
+# --- where a diagnostic is, computed from the input text ---
+
+def pos(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
+    """1-based (line, column) of the n-th occurrence of needle in text."""
+    index = -1
+    for _ in range(occurrence):
+        index = text.index(needle, index + 1)
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def found(checked) -> list[tuple[str, str, int, int]]:
+    """(path, code, line, column) of every diagnostic, in every file."""
+    return [(d.path, d.code, d.line, d.column) for d in checked.diagnostics]
+
+
 # --- HTML parsing ---
 
 

@@ -23,23 +23,10 @@ from site_builder.checks.check import check
 from site_builder.commands.build import BuildOptions, build
 from site_builder.site.pages import View, team_page
 from tests.conftest import MINI, REPO, TODAY, session, write_tree
-from tests.support import TODAY_ARG, ParsedPage, assert_same_tree, coachsite, snapshot
+from tests.support import TODAY_ARG, ParsedPage, assert_same_tree, coachsite, found, pos, snapshot
 
 FW = "frameworks/mini.yaml"
 LEVELS = '{1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}'
-
-
-def pos(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
-    """1-based (line, column) of the n-th occurrence of needle in text."""
-    index = -1
-    for _ in range(occurrence):
-        index = text.index(needle, index + 1)
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def found(checked) -> list[tuple[str, str, int, int]]:
-    """(path, code, line, column) of every diagnostic, in every file."""
-    return [(d.path, d.code, d.line, d.column) for d in checked.diagnostics]
 
 
 def framework(competencies: str, roles: str) -> str:

@@ -24,7 +24,7 @@ from site_builder.checks.check import check
 from site_builder.commands.build import BuildOptions, build
 from site_builder.site.pages import View, career_events, rep_page
 from tests.conftest import MINI, TODAY, session, write_tree
-from tests.support import TODAY_ARG, ParsedPage, assert_same_tree, coachsite, snapshot
+from tests.support import TODAY_ARG, ParsedPage, assert_same_tree, coachsite, found, pos, snapshot
 
 ANA = "records/people/ana.md"
 BOB = "records/people/bob.md"
@@ -33,19 +33,6 @@ BOB = "records/people/bob.md"
 def person(front: str, body: str = "Plan.\n") -> str:
     """A person file from dedented front matter lines (the first on line 2) and a body."""
     return "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n" + body
-
-
-def pos(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
-    """1-based (line, column) of the n-th occurrence of needle in text."""
-    index = -1
-    for _ in range(occurrence):
-        index = text.index(needle, index + 1)
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def found(checked) -> list[tuple[str, str, int, int]]:
-    """(path, code, line, column) of every diagnostic, in every file."""
-    return [(d.path, d.code, d.line, d.column) for d in checked.diagnostics]
 
 
 def coaching(day: str, coach: str, level: int, note: str = "Notes.") -> str:

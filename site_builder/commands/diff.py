@@ -276,8 +276,7 @@ def people_changes(base: Snapshot, head: Snapshot) -> list[OrganisationChange]:
             said = []
             if position.role != earlier.role:
                 framework = head.checked.repository.framework_on(new, position.start)
-                role = framework.roles.get(earlier.role or "") if framework else None
-                promoted = role is not None and any(ref.id == position.role for ref in role.next)
+                promoted = framework is not None and framework.promotes(earlier.role, position.role)
                 said.append(f"{'promoted to' if promoted else 'role changed to'} {position.role}")
             if position.team != earlier.team:
                 said.append(f"moved to {position.team} (from {earlier.team})")

@@ -586,8 +586,7 @@ def career_events(view: View, rep: RepAnalysis) -> list[tuple[date, str]]:
             if after.team in view.repo.teams else None
         said = []
         if after.role != before.role:
-            earlier = framework.roles.get(before.role or "") if framework else None
-            promoted = earlier is not None and any(ref.id == after.role for ref in earlier.next)
+            promoted = framework is not None and framework.promotes(before.role, after.role)
             said.append(f"{'Promoted to' if promoted else 'Role changed to'} {view.role_name(framework, after.role)}")
         if after.team != before.team:
             said.append(f"moved to {view.team_name(after.team)} (from {view.team_name(before.team)})")

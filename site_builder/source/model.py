@@ -155,6 +155,11 @@ class Framework:
         return {former.id: (competency.id, former.renamed)
                 for competency in self.competencies.values() for former in competency.formerly}
 
+    def promotes(self, before: str | None, after: str | None) -> bool:
+        """Whether moving from role `before` to `after` is a step on the growth path (`next`)."""
+        role = self.roles.get(before or "")
+        return role is not None and any(ref.id == after for ref in role.next)
+
     def canonical(self, competency: str) -> str:
         """The id a competency has now: a rating under a former id counts as the renamed one."""
         found = self.former.get(competency)
