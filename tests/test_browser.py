@@ -73,6 +73,7 @@ def page_types(site: Path) -> dict[str, str]:
         "competency": sorted(site.glob("competencies/*/*.html"))[0].relative_to(site).as_posix(),
         "framework": sorted(site.glob("frameworks/*.html"))[0].relative_to(site).as_posix(),
         "search": "search.html",
+        "coach": sorted(site.glob("coaches/*.html"))[0].relative_to(site).as_posix(),
     }
     if disputed is not None:
         types["session-disputed"] = disputed.page
@@ -81,7 +82,7 @@ def page_types(site: Path) -> dict[str, str]:
     return types
 
 
-PAGE_TYPES = ["home", "team", "rep", "session", "competency", "framework", "search"]
+PAGE_TYPES = ["home", "team", "rep", "session", "competency", "framework", "search", "coach"]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ LAYERS = {
     3: ("checks", "rules across files; check() is load + validate as one function and prints nothing",
         ("checks.__init__", "checks.validate", "checks.check")),
     4: ("analysis", "pure functions of the checked repository, and who is in scope",
-        ("analysis.__init__", "analysis.analyse", "analysis.scope", "analysis.pipeline")),
+        ("analysis.__init__", "analysis.analyse", "analysis.coaching", "analysis.scope", "analysis.pipeline")),
     5: ("site", "the plan, page view models, charts, rendering, exports, the cache, writing",
         ("site.__init__", "site.charts", "site.markdown", "site.cache", "site.export", "site.pages", "site.render",
          "site.plan", "site.write", "site._linker")),

@@ -451,7 +451,7 @@ def test_no_edit_changes_no_key_and_no_byte():
     assert before.pages == after.pages
     assert before.children == after.children
     kinds = {path.split("/")[0] for path in before.pages}
-    assert kinds == {"index.html", "frameworks", "competencies", "teams", "reps", "search.html"}, kinds
+    assert kinds == {"index.html", "frameworks", "competencies", "teams", "reps", "search.html", "coaches"}, kinds
 
 
 ANA_CALL = "records/sessions/ana/2025-06-10-observed-call.md"

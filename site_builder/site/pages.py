@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
+from site_builder.analysis.coaching import analyse_coach, coach_ids
 from site_builder.site.charts import (EXPECTED_STYLE, SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height,
                                      legend_marker)
 from site_builder.source.config import Config
@@ -267,6 +268,16 @@ class View:
         kind = KIND_LABELS.get(record.kind or "", record.kind or "Record")
         return f"{kind}, {record.date.isoformat()}" if record.date else kind
 
+    def has_coach_page(self, person_id: str | None) -> bool:
+        """Whether the site has this person's coach page (the plan's rule: see coach_ids)."""
+        return (self.scope.rep is None and person_id is not None and person_id in
+                coach_ids(self.repo, self.analysis, self.scope.everything))
+
+    def records_at(self, paths: tuple[str, ...]) -> list[Record]:
+        """The records at these paths, in the same order."""
+        self.record_label("")  # fills the lookup
+        return [self._records_by_path[path] for path in paths if path in self._records_by_path]
+
     def record_link(self, page: str, record_path: str) -> dict:
         return {"href": rel(page, self.path_url(record_path)), "text": self.record_label(record_path)}
 
@@ -296,6 +307,7 @@ def home(view: View) -> Page:
         teams.append({
             "link": view.link(page, team_url(team.id), team.name or team.id),
             "manager": view.person_name(team.manager),
+            "coach": view.link(page, coach_url(team.manager), view.person_name(team.manager)) if view.has_coach_page(team.manager) else None,
             "reps": len(team.reps),
             "overdue": len(team.overdue),
             "awaiting": len(team.awaiting_approval),
@@ -477,6 +489,7 @@ def team_page(view: View, team_id: str) -> Page:
                 "focus": [view.competency_name(framework, c) for c in rep.focus_recent]} for rep in members]
     context = view.common(page, title) | {
         "team": {"name": title, "manager": view.person_name(team.manager),
+                 "coach": view.link(page, coach_url(team.manager), view.person_name(team.manager)) if view.has_coach_page(team.manager) else None,
                  "framework": view.link(page, framework_url(framework.id), framework.name or framework.id) if framework else None},
         "columns": [{"name": view.competency_name(framework, c),
                      "link": view.link(page, competency_url(framework.id, c), view.competency_name(framework, c))}
@@ -697,3 +710,43 @@ def fold(text: str) -> str:
 def search_entry(path: str, kind: str, title: str, text: str) -> dict:
     """A page in the search index: its text folded to lowercase words without accents."""
     return {"t": title, "u": path, "k": kind, "x": fold(" ".join(text.split()))}
+
+
+def coach_url(coach: str) -> str:
+    return f"coaches/{coach}.html"
+
+
+def coach_page(view: View, coach_id: str) -> Page:
+    """A coach's own page: their coachees' cadence, what waits on the coachee, open objectives,
+    and the sessions they held per month (observed calls and coaching sessions apart)."""
+    page = coach_url(coach_id)
+    coach = analyse_coach(coach_id, view.analysis)
+    name = view.person_name(coach_id)
+    coachees = []
+    objectives = []
+    for rep_id in coach.coachees:
+        rep = view.analysis.reps[rep_id]
+        coachees.append({"rep": view.rep_link(page, rep_id), "team": view.team_name(rep.team),
+                         "last": rep.last_session.isoformat() if rep.last_session else None,
+                         "days": rep.days_since_last_session, "overdue": rep.overdue,
+                         "recent": rep.sessions_recent})
+        if rep.open_objectives:
+            objectives.append({"rep": view.rep_link(page, rep_id), "open": list(rep.open_objectives),
+                               "from": view.record_link(page, rep.objectives_from) if rep.objectives_from else None})
+    busiest = max((calls + sessions for calls, sessions in coach.sessions.values()), default=0)
+    months = [{"month": month, "calls": calls, "sessions": sessions,
+               "calls_width": bar_width(calls, busiest), "sessions_width": bar_width(sessions, busiest)}
+              for month, (calls, sessions) in ((m, coach.sessions[m]) for m in coach.months)]
+    context = view.common(page, name) | {
+        "coach": {"name": name,
+                  "teams": [view.link(page, team_url(team), view.team_name(team)) for team in coach.teams]},
+        "coachees": coachees,
+        "overdue_days": view.config.overdue_days,
+        "recent_days": view.config.recent_days,
+        "awaiting": [view.record_row(page, r) for r in view.records_at(coach.awaiting)],
+        "disputed": [view.record_row(page, r) for r in view.records_at(coach.disputed)],
+        "objectives": objectives,
+        "months": months,
+        "totals": {"calls": sum(m["calls"] for m in months), "sessions": sum(m["sessions"] for m in months)},
+    }
+    return Page("coach.html", context, name)

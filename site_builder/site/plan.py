@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from site_builder.analysis.analyse import Analysis
+from site_builder.analysis.coaching import coach_ids
 from site_builder.analysis.pipeline import Prepared
 from site_builder.analysis.scope import Scope
 from site_builder.checks.check import Checked
@@ -29,7 +30,7 @@ from site_builder.digests import digest
 from site_builder.site import pages
 from site_builder.site.cache import Fragments, code_identity
 from site_builder.site.export import ratings_csv, summary_json
-from site_builder.site.pages import (Page, View, competency_url, framework_url, rep_url, search_entry, session_url,
+from site_builder.site.pages import (Page, View, coach_url, competency_url, framework_url, rep_url, search_entry, session_url,
                                      team_url)
 from site_builder.site.render import ASSETS, asset_bytes, search_entries_bytes, search_index_script, templates_digest
 from site_builder.source.model import Record
@@ -60,6 +61,8 @@ KINDS: dict[str, Kind] = {
     # a session page's inputs are all covered by its rep page's ("site", "rep"): see Route.children
     "session": Kind("session.html", pages.session_page, ("site", "record", "neighbours"), pages.describe_session,
                     "session"),
+    # a coach's page shows counts and lists drawn from many reps: keyed by what it shows
+    "coach": Kind("coach.html", pages.coach_page, ("site", "shown")),
     "search": Kind("search.html", pages.search_page, ("site",)),
 }
 
@@ -198,6 +201,10 @@ class Plan:
         routes.extend(Route(self, team_url(team_id), "team", (team_id,)) for team_id in analysis.teams)
         for rep_id in analysis.reps:
             routes.append(Route(self, rep_url(rep_id), "rep", (rep_id,), children=self._sessions(rep_id)))
+        routes.extend(Route(self, coach_url(coach), "coach", (coach,))
+                      for coach in coach_ids(self.view.repo, analysis, self.settings.scope.rep is None
+                                             and self.settings.scope.team is None)
+                      if self.settings.scope.rep is None)
         routes.append(Route(self, "search.html", "search"))
         return routes
 
