@@ -429,6 +429,10 @@ def new_session_command(rep: str, kind: str, session_date: date | None, focus: s
     except (NewError, OSError) as exc:
         _refused(exc)
     click.echo(str(path))
+    if kind in ("observed-call", "coaching"):
+        # on standard error: standard output stays the one path, for scripts
+        brief = (root / "_site" / "reps" / rep / "brief.html").resolve()
+        click.echo(f"the ride-along brief: {brief} (made by `coachsite build`; print it for the session)", err=True)
 
 
 @new_group.command("rep", short_help="A person with a development-plan skeleton.")

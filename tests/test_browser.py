@@ -74,6 +74,7 @@ def page_types(site: Path) -> dict[str, str]:
         "framework": sorted(site.glob("frameworks/*.html"))[0].relative_to(site).as_posix(),
         "search": "search.html",
         "coach": sorted(site.glob("coaches/*.html"))[0].relative_to(site).as_posix(),
+        "brief": f"reps/{REP}/brief.html",
     }
     if disputed is not None:
         types["session-disputed"] = disputed.page
@@ -82,7 +83,7 @@ def page_types(site: Path) -> dict[str, str]:
     return types
 
 
-PAGE_TYPES = ["home", "team", "rep", "session", "competency", "framework", "search", "coach"]
+PAGE_TYPES = ["home", "team", "rep", "session", "competency", "framework", "search", "coach", "brief"]
 
 
 @pytest.fixture
@@ -433,6 +434,19 @@ def test_rep_page_prints_to_an_a4_pdf(browser, site: Path, page_types):
         assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000, f"{len(pdf)} bytes"
         pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
         assert 1 <= pages <= 12, f"the rep page prints on {pages} A4 pages"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("rep", ["ana-ruiz", "priya-nair", "chloe-dubois"])
+def test_the_ride_along_brief_prints_on_one_a4_page(browser, site: Path, rep: str):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url_of(site, f"reps/{rep}/brief.html"))
+        pdf = page.pdf(format="A4")
+        pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        assert pages == 1, f"{rep}'s brief prints on {pages} A4 pages"
     finally:
         context.close()
 

@@ -306,13 +306,16 @@ def test_every_page_type_exists(sample_build):
     assert {n for n in files if re.fullmatch(r"reps/[^/]+/index\.html", n)} == {f"reps/{r}/index.html" for r in reps}
     expected_sessions = {session_page(p) for p, front in sessions.items()
                          if front.get("status") != "draft" and p.split("/")[2] in reps}
-    assert {n for n in files if n.startswith("reps/") and not n.endswith("/index.html")} == expected_sessions
+    assert {n for n in files if n.startswith("reps/") and not n.endswith(("/index.html", "/brief.html"))} \
+        == expected_sessions
+    assert {n for n in files if n.endswith("/brief.html")} == {f"reps/{r}/brief.html" for r in reps}
+    assert {n for n in files if n.startswith("coaches/")} == {f"coaches/{m}.html" for m in managers}
     charts = [n for n in files if n.startswith("charts/")]
     assert charts and all(re.fullmatch(r"charts/[0-9a-f]+\.svg", n) for n in charts)
     # nothing else
     known = {"index.html", "search.html", MARKER}
     strays = [n for n in files if n not in known and n.split("/")[0] not in
-              ("teams", "reps", "competencies", "frameworks", "charts", "assets", "data")]
+              ("teams", "reps", "competencies", "frameworks", "charts", "assets", "data", "coaches")]
     assert not strays, strays
 
 
@@ -349,11 +352,18 @@ def test_assets_load_nothing_from_outside(sample_site):
         assert construct not in code, construct
 
 
+def unsearched(pages) -> set[str]:
+    """The pages the search index lists: all but home, search, the briefs and the coach pages
+    (a brief repeats its rep's page; a coach page is found through the coach's team)."""
+    return {page for page in pages if page not in ("index.html", "search.html")
+            and not page.endswith("/brief.html") and not page.startswith("coaches/")}
+
+
 def test_search_index_lists_every_page_once(sample_site):
     entries = search_index(sample_site.path)
     urls = [entry["u"] for entry in entries]
     assert len(urls) == len(set(urls))
-    assert set(urls) == set(sample_site.pages) - {"index.html", "search.html"}
+    assert set(urls) == unsearched(sample_site.pages)
     assert {entry["k"] for entry in entries} == {"rep", "team", "competency", "session", "framework"}
 
 
@@ -554,7 +564,8 @@ def test_rep_build_holds_only_that_reps_pages(rep_site):
     assert len([n for n in rep_site.files if n.startswith("charts/")]) == 1
     mine = {session_page(p) for p, front in sample_sessions().items()
             if p.split("/")[2] == "ana-ruiz" and front.get("status") != "draft"}
-    assert {n for n in rep_site.pages if n.startswith("reps/") and not n.endswith("index.html")} == mine
+    assert {n for n in rep_site.pages if n.startswith("reps/") and not n.endswith(("index.html", "brief.html"))} == mine
+    assert "reps/ana-ruiz/brief.html" in rep_site.pages
 
 
 def test_team_build_holds_only_that_teams_pages(team_site):
@@ -569,7 +580,7 @@ def test_scoped_search_index_holds_only_in_scope_pages(rep_site, team_site, whic
     site = rep_site if which == "rep" else team_site
     entries = search_index(site.path)
     urls = {entry["u"] for entry in entries}
-    assert urls == set(site.pages) - {"index.html", "search.html"}
+    assert urls == unsearched(site.pages)
     for entry in entries:
         if entry["k"] in ("rep", "session"):
             rep = entry["u"].split("/")[1]

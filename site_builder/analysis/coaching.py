@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from site_builder.analysis.analyse import Analysis
+from site_builder.analysis.analyse import Analysis, RepAnalysis
 from site_builder.source.model import Repository
 
 CADENCE_MONTHS = 12  # the months a coach's sessions are counted over, this month included
@@ -76,3 +76,15 @@ def analyse_coach(coach: str, analysis: Analysis) -> CoachAnalysis:
         awaiting=tuple(path for _, path in sorted(awaiting, reverse=True)),
         disputed=tuple(path for _, path in sorted(disputed, reverse=True)),
     )
+
+
+SUGGESTED_FOCUS = 2  # the method: a session works on one or two competencies
+
+
+def suggested_focus(rep: RepAnalysis, count: int = SUGGESTED_FOCUS) -> tuple[tuple[str, int], ...]:
+    """The competencies a next session could work on: those below the level the rep's role
+    expects and not in focus in the recent window, the largest gap first (ties: framework
+    order), at most `count`. Each with its gap (negative)."""
+    below = [(status.gap, index, competency) for index, (competency, status) in enumerate(rep.competencies.items())
+             if status.gap is not None and status.gap < 0 and competency not in rep.focus_recent]
+    return tuple((competency, gap) for gap, _, competency in sorted(below)[:count])

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
-from site_builder.analysis.coaching import analyse_coach, coach_ids
+from site_builder.analysis.coaching import analyse_coach, coach_ids, suggested_focus
 from site_builder.site.charts import (EXPECTED_STYLE, SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height,
                                      legend_marker)
 from site_builder.source.config import Config
+from site_builder.source.markdown_scan import section
 from site_builder.source.model import Competency, Framework, Record, Repository
 from site_builder.analysis.scope import Scope
 from site_builder.words import (INVOLVEMENT_LABELS, KIND_LABELS, STATUS_LABELS, STREAM_LABELS, TREND_SYMBOLS,
@@ -570,6 +571,7 @@ def rep_page(view: View, rep_id: str) -> Page:
                 "coach": view.person_name(team.manager) if team else "–",
                 "left": rep.left.isoformat() if rep.has_left and rep.left else None},
         "table": table,
+        "brief": view.link(page, brief_url(rep_id), "Ride-along brief"),
         "chart": chart,
         "legend": [legend_marker(stream) for stream in SERIES_STYLE],
         "expected_key": {"label": EXPECTED_STYLE[0], "stroke": EXPECTED_STYLE[1]},
@@ -750,3 +752,74 @@ def coach_page(view: View, coach_id: str) -> Page:
         "totals": {"calls": sum(m["calls"] for m in months), "sessions": sum(m["sessions"] for m in months)},
     }
     return Page("coach.html", context, name)
+
+
+BRIEF_SESSIONS = 3  # the last coached sessions whose focus the brief recalls
+
+
+def brief_url(rep: str) -> str:
+    return f"reps/{rep}/brief.html"
+
+
+def brief_page(view: View, rep_id: str) -> Page:
+    """One printable page for the coach and the rep before an observed call: the recent focus
+    with its last level and the next level's descriptor, the open objectives, the last observed
+    call's result, the latest customer-survey and 360 points, and a suggested focus."""
+    page = brief_url(rep_id)
+    rep = view.analysis.reps[rep_id]
+    framework = view.framework_for_rep(rep_id)
+    title = f"Ride-along brief: {rep.name or rep_id}"
+    coached = [r for r in rep.records if r.counts and r.kind in ("coaching", "observed-call") and r.date]
+    recent = coached[-BRIEF_SESSIONS:]
+    focus_ids: list[str] = []
+    for record in reversed(recent):
+        for competency in record.focus_ids:
+            competency = framework.canonical(competency) if framework else competency
+            if competency not in focus_ids:
+                focus_ids.append(competency)
+
+    def level_words(competency: str) -> dict:
+        status = rep.competencies.get(competency)
+        known = framework.competencies.get(competency) if framework else None
+        current = status.current if status else None
+        following = (current + 1) if current is not None else min(known.levels) if known and known.levels else None
+        return {"name": view.competency_name(framework, competency), "current": current,
+                "expected": status.expected if status else None,
+                "date": status.last_observed.isoformat() if status and status.last_observed else None,
+                "next_level": following if known and following in known.levels else None,
+                "next": known.levels.get(following) if known and following is not None else None}
+
+    observed = [r for r in coached if r.kind == "observed-call"]
+    last_call = observed[-1] if observed else None
+    result = section(last_call.body, "result") if last_call else ""
+    following_step = section(last_call.body, "next") if last_call else ""
+
+    def latest(kind: str) -> dict | None:
+        found = [r for r in rep.records if r.counts and r.kind == kind and r.date]
+        if not found:
+            return None
+        record = found[-1]
+        benchmark = {level.competency: level.value for level in record.benchmark}
+        return {"link": view.record_link(page, record.path),
+                "points": [{"name": view.competency_name(framework, level.competency), "value": level.value,
+                            "benchmark": benchmark.get(level.competency)} for level in record.ratings]}
+
+    context = view.common(page, title, [view.link(page, rep_url(rep_id), rep.name or rep_id)]) | {
+        "rep": {"name": rep.name or rep_id, "role": view.role_name(framework, rep.role),
+                "team": view.team_name(rep.team), "coach": view.person_name(
+                    view.repo.teams[rep.team].manager if rep.team in view.repo.teams else None),
+                "last": rep.last_session.isoformat() if rep.last_session else None,
+                "days": rep.days_since_last_session},
+        "sessions": len(recent),
+        "focus": [level_words(c) for c in focus_ids],
+        "objectives": list(rep.open_objectives),
+        "objectives_from": view.record_link(page, rep.objectives_from) if rep.objectives_from else None,
+        "last_call": view.record_link(page, last_call.path) if last_call else None,
+        "result": view.render_notes(result) if result else None,
+        "next_step": view.render_notes(following_step) if following_step else None,
+        "survey": latest("customer-survey"),
+        "review": latest("review-360"),
+        "suggested": [level_words(c) | {"gap": signed(gap)} for c, gap in suggested_focus(rep)],
+        "recent_days": view.config.recent_days,
+    }
+    return Page("brief.html", context, title)

@@ -30,7 +30,7 @@ from site_builder.digests import digest
 from site_builder.site import pages
 from site_builder.site.cache import Fragments, code_identity
 from site_builder.site.export import ratings_csv, summary_json
-from site_builder.site.pages import (Page, View, coach_url, competency_url, framework_url, rep_url, search_entry, session_url,
+from site_builder.site.pages import (Page, View, brief_url, coach_url, competency_url, framework_url, rep_url, search_entry, session_url,
                                      team_url)
 from site_builder.site.render import ASSETS, asset_bytes, search_entries_bytes, search_index_script, templates_digest
 from site_builder.source.model import Record
@@ -61,6 +61,8 @@ KINDS: dict[str, Kind] = {
     # a session page's inputs are all covered by its rep page's ("site", "rep"): see Route.children
     "session": Kind("session.html", pages.session_page, ("site", "record", "neighbours"), pages.describe_session,
                     "session"),
+    # a rep's ride-along brief shows only what the rep page's inputs cover: a child of the rep page
+    "brief": Kind("brief.html", pages.brief_page, ("site", "rep")),
     # a coach's page shows counts and lists drawn from many reps: keyed by what it shows
     "coach": Kind("coach.html", pages.coach_page, ("site", "shown")),
     "search": Kind("search.html", pages.search_page, ("site",)),
@@ -111,7 +113,8 @@ class Route:
     def entries(self) -> list[dict]:
         """The search entries of this page and its children."""
         own = self.entry()
-        return ([own] if own else []) + [child.entry() for child in (self.children() if self.children else [])]
+        found = [own] + [child.entry() for child in (self.children() if self.children else [])]
+        return [entry for entry in found if entry]
 
 
 class Inputs:
@@ -224,7 +227,7 @@ class Plan:
             last = len(records) - 1
             return [Route(self, session_url(record), "session",
                           (record, records[index - 1] if index else None, records[index + 1] if index < last else None))
-                    for index, record in enumerate(records)]
+                    for index, record in enumerate(records)] + [Route(self, brief_url(rep_id), "brief", (rep_id,))]
         return sessions
 
     def _files(self) -> dict[str, Callable[[], bytes]]:

@@ -53,3 +53,30 @@ def star_headings(markdown: str) -> set[str]:
                     found.add(word)
         previous = line
     return found
+
+
+def section(markdown: str, word: str) -> str:
+    """The Markdown under the first ATX heading that starts with `word` (case-insensitive), up to
+    the next heading of the same or a higher level; "" when there is none. (Fenced code blocks
+    are skipped like star_headings does: a `## Result` inside one is not a heading.)"""
+    lines = markdown.split("\n")
+    fence: str | None = None
+    start = level = None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0]:
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        atx = _ATX.fullmatch(line)
+        if not atx:
+            continue
+        depth = len(line.lstrip(" ")) - len(line.lstrip(" ").lstrip("#"))
+        if start is not None and depth <= level:
+            return "\n".join(lines[start:index]).strip()
+        if start is None and (atx.group(1) or "").strip().lower().startswith(word.lower()):
+            start, level = index + 1, depth
+    return "\n".join(lines[start:]).strip() if start is not None else ""
