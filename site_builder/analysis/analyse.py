@@ -114,6 +114,8 @@ class RepAnalysis:
     positions: tuple[Position, ...] = ()  # oldest first; the last is the current role and team
     left: date | None = None  # the last working day
     has_left: bool = False  # left before the analysis' date: in no team or organisation figure
+    # planned sessions (issue 12): drafts dated after the analysis' date, date order
+    planned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,6 +384,7 @@ def analyse_rep(repository: Repository, person: Person, records: list[Record], t
         disputed=tuple(r.path for r in records if r.status == "disputed"),
         drafts=tuple(r.path for r in records if r.status == "draft"),
         records=tuple(records),
+        planned=tuple(r.path for r in records if r.status == "draft" and r.date is not None and r.date > today),
     )
 
 

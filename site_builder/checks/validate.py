@@ -287,10 +287,11 @@ def rule_dates(ctx: Context, record: Record) -> Iterator[Diagnostic]:
     if record.date is None:
         return
     line, column = record.at("date")
-    if record.date > ctx.today:
+    # a draft may be planned ahead (tomorrow's ride-along); what the rep has seen happened already
+    if record.date > ctx.today and record.status != "draft":
         yield error(record.path, line, column, "future-date",
                     f"'date: {record.date}' is in the future (today is {ctx.today}); "
-                    f"write records after the session")
+                    f"write records after the session, or keep a planned session 'status: draft'")
     person = repo.people.get(record.rep)
     if person is not None and person.joined is not None and record.date < person.joined:
         yield error(record.path, line, column, "before-joined",

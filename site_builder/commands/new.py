@@ -242,8 +242,7 @@ def new_session(root: Path, rep: str, kind: str, today: datetime.date, date: dat
     checked = _load(root, today)
     person, framework, role, coach = _rep_context(checked, rep)
     day = date or today
-    if day > today:
-        raise NewError(f"--date {day} is in the future (today is {today}); write records after the session")
+    # a date after today is a planned session: `new` always writes a draft, which may be planned
     if person.joined is not None and day < person.joined:
         raise NewError(f"--date {day} is before {rep} joined ({person.joined})")
     max_focus = checked.config.max_focus

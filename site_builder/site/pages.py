@@ -580,6 +580,7 @@ def rep_page(view: View, rep_id: str) -> Page:
         "readiness": readiness,
         "objectives": list(rep.open_objectives),
         "objectives_from": view.record_link(page, rep.objectives_from) if rep.objectives_from else None,
+        "planned": [view.record_link(page, path) for path in rep.planned],
         "flags": flags,
         "timeline": timeline(view, page, rep),
         "plan": view.render_notes(without_plan_heading(person.plan)),
