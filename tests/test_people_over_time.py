@@ -547,7 +547,8 @@ def test_a_site_with_leavers_has_the_leavers_page_marked(sites):
     # to his page, not a figure); no team page counts him
     assert files_mentioning(site, "leander") == [
         "assets/search-index.js", "data/ratings.csv", "data/summary.json", "index.html",
-        "reps/leander/2026-02-02-call.html", "reps/leander/2026-06-30-call.html", "reps/leander/index.html"]
+        "reps/leander/2026-02-02-call.html", "reps/leander/2026-06-30-call.html", "reps/leander/brief.html",
+        "reps/leander/index.html"]
     home = text(site, "index.html")
     assert "People who have left" in home and "left on 2026-06-30" in home
     page = text(site, "reps/leander/index.html")

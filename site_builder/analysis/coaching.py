@@ -58,7 +58,9 @@ def analyse_coach(coach: str, analysis: Analysis) -> CoachAnalysis:
         for record in rep.records:
             if record.coach != coach:
                 continue
-            if record.status == "shared":
+            if rep.has_left:
+                pass  # what waits on someone who left is nobody's to follow up (as on the home page)
+            elif record.status == "shared":
                 awaiting.append((record.date or date.min, record.path))
             elif record.status == "disputed":
                 disputed.append((record.date or date.min, record.path))
