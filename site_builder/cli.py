@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from site_builder import __version__
 from site_builder.checks.check import Checked, DateError, check, parse_date, resolve_today, source_date_epoch
 from site_builder.diagnostics import escape_control, escape_lines, format_github, format_json
+from site_builder.source.model import COACHED_KINDS
 from site_builder.words import plural
 
 
@@ -429,7 +430,7 @@ def new_session_command(rep: str, kind: str, session_date: date | None, focus: s
     except (NewError, OSError) as exc:
         _refused(exc)
     click.echo(str(path))
-    if kind in ("observed-call", "coaching"):
+    if kind in COACHED_KINDS:
         # on standard error: standard output stays the one path, for scripts
         brief = (root / "_site" / "reps" / rep / "brief.html").resolve()
         click.echo(f"the ride-along brief: {brief} (made by `coachsite build`; print it for the session)", err=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, RepAnalysis
-from site_builder.source.model import Repository
+from site_builder.source.model import COACHED_KINDS, Repository
 
 CADENCE_MONTHS = 12  # the months a coach's sessions are counted over, this month included
 
@@ -43,7 +43,7 @@ def coach_ids(repository: Repository, analysis: Analysis, whole_site: bool) -> l
     found = {team.manager for team in analysis.teams.values() if team.manager}
     if whole_site:
         found |= {record.coach for rep in analysis.reps.values() for record in rep.records
-                  if record.coach and record.kind in ("coaching", "observed-call")}
+                  if record.coach and record.kind in COACHED_KINDS}
     return sorted(coach for coach in found if coach in repository.people)
 
 
@@ -64,7 +64,7 @@ def analyse_coach(coach: str, analysis: Analysis) -> CoachAnalysis:
                 awaiting.append((record.date or date.min, record.path))
             elif record.status == "disputed":
                 disputed.append((record.date or date.min, record.path))
-            if record.date is None or not record.counts or record.kind not in ("coaching", "observed-call"):
+            if record.date is None or not record.counts or record.kind not in COACHED_KINDS:
                 continue
             month = record.date.strftime("%Y-%m")
             if month in counts:

@@ -14,6 +14,7 @@ import heapq
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
@@ -22,7 +23,7 @@ from site_builder.site.charts import (EXPECTED_STYLE, SERIES_STYLE, WIDTH, Chart
                                      legend_marker)
 from site_builder.source.config import Config
 from site_builder.source.markdown_scan import section
-from site_builder.source.model import Competency, Framework, Record, Repository
+from site_builder.source.model import COACHED_KINDS, Competency, Framework, Record, Repository
 from site_builder.analysis.scope import Scope
 from site_builder.words import (INVOLVEMENT_LABELS, KIND_LABELS, STATUS_LABELS, STREAM_LABELS, TREND_SYMBOLS,
                                  TREND_WORDS, signed)
@@ -259,25 +260,35 @@ class View:
                 "established": bool(status.established), "href": rel(page, rep_url(rep.id)),
                 "label": ", ".join(words)}
 
-    def record_label(self, record_path: str) -> str:
-        """A record named as people know it, by kind and date ('Observed call, 2026-11-03'), not by file."""
+    def _record(self, record_path: str) -> Record | None:
         if self._records_by_path is None:
             self._records_by_path = {record.path: record for record in self.repo.records}
-        record = self._records_by_path.get(record_path)
+        return self._records_by_path.get(record_path)
+
+    def record_label(self, record_path: str) -> str:
+        """A record named as people know it, by kind and date ('Observed call, 2026-11-03'), not by file."""
+        record = self._record(record_path)
         if record is None:
             return record_path.rsplit("/", 1)[-1]
         kind = KIND_LABELS.get(record.kind or "", record.kind or "Record")
         return f"{kind}, {record.date.isoformat()}" if record.date else kind
 
-    def has_coach_page(self, person_id: str | None) -> bool:
-        """Whether the site has this person's coach page (the plan's rule: see coach_ids)."""
-        return (self.scope.rep is None and person_id is not None and person_id in
-                coach_ids(self.repo, self.analysis, self.scope.everything))
+    @cached_property
+    def coaches(self) -> frozenset[str]:
+        """The people whose coach page is in this site: none in a rep's site (see coach_ids)."""
+        if self.scope.rep is not None:
+            return frozenset()
+        return frozenset(coach_ids(self.repo, self.analysis, self.scope.everything))
+
+    def coach_link(self, page: str, person_id: str | None) -> dict | None:
+        """A link to a person's coach page, or None when the site has none."""
+        if person_id not in self.coaches:
+            return None
+        return self.link(page, coach_url(person_id), self.person_name(person_id))
 
     def records_at(self, paths: tuple[str, ...]) -> list[Record]:
         """The records at these paths, in the same order."""
-        self.record_label("")  # fills the lookup
-        return [self._records_by_path[path] for path in paths if path in self._records_by_path]
+        return [self._record(path) for path in paths if self._record(path) is not None]
 
     def record_link(self, page: str, record_path: str) -> dict:
         return {"href": rel(page, self.path_url(record_path)), "text": self.record_label(record_path)}
@@ -308,7 +319,7 @@ def home(view: View) -> Page:
         teams.append({
             "link": view.link(page, team_url(team.id), team.name or team.id),
             "manager": view.person_name(team.manager),
-            "coach": view.link(page, coach_url(team.manager), view.person_name(team.manager)) if view.has_coach_page(team.manager) else None,
+            "coach": view.coach_link(page, team.manager),
             "reps": len(team.reps),
             "overdue": len(team.overdue),
             "awaiting": len(team.awaiting_approval),
@@ -490,7 +501,7 @@ def team_page(view: View, team_id: str) -> Page:
                 "focus": [view.competency_name(framework, c) for c in rep.focus_recent]} for rep in members]
     context = view.common(page, title) | {
         "team": {"name": title, "manager": view.person_name(team.manager),
-                 "coach": view.link(page, coach_url(team.manager), view.person_name(team.manager)) if view.has_coach_page(team.manager) else None,
+                 "coach": view.coach_link(page, team.manager),
                  "framework": view.link(page, framework_url(framework.id), framework.name or framework.id) if framework else None},
         "columns": [{"name": view.competency_name(framework, c),
                      "link": view.link(page, competency_url(framework.id, c), view.competency_name(framework, c))}
@@ -770,7 +781,7 @@ def brief_page(view: View, rep_id: str) -> Page:
     rep = view.analysis.reps[rep_id]
     framework = view.framework_for_rep(rep_id)
     title = f"Ride-along brief: {rep.name or rep_id}"
-    coached = [r for r in rep.records if r.counts and r.kind in ("coaching", "observed-call") and r.date]
+    coached = [r for r in rep.records if r.counts and r.kind in COACHED_KINDS and r.date]
     recent = coached[-BRIEF_SESSIONS:]
     focus_ids: list[str] = []
     for record in reversed(recent):

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Callable
 
 from site_builder.analysis.analyse import Analysis
-from site_builder.analysis.coaching import coach_ids
 from site_builder.analysis.pipeline import Prepared
 from site_builder.analysis.scope import Scope
 from site_builder.checks.check import Checked
@@ -204,10 +203,7 @@ class Plan:
         routes.extend(Route(self, team_url(team_id), "team", (team_id,)) for team_id in analysis.teams)
         for rep_id in analysis.reps:
             routes.append(Route(self, rep_url(rep_id), "rep", (rep_id,), children=self._sessions(rep_id)))
-        routes.extend(Route(self, coach_url(coach), "coach", (coach,))
-                      for coach in coach_ids(self.view.repo, analysis, self.settings.scope.rep is None
-                                             and self.settings.scope.team is None)
-                      if self.settings.scope.rep is None)
+        routes.extend(Route(self, coach_url(coach), "coach", (coach,)) for coach in sorted(self.view.coaches))
         routes.append(Route(self, "search.html", "search"))
         return routes
 
