@@ -47,37 +47,42 @@ def coach_ids(repository: Repository, analysis: Analysis, whole_site: bool) -> l
     return sorted(coach for coach in found if coach in repository.people)
 
 
-def analyse_coach(coach: str, analysis: Analysis) -> CoachAnalysis:
+def analyse_coaches(coaches: list[str] | frozenset[str], analysis: Analysis) -> dict[str, CoachAnalysis]:
+    """Every coach's figures, in one pass over the records (a coach page per manager must not
+    cost a pass over the organisation each)."""
     months = months_back(analysis.today)
-    first = months[0]
-    teams = tuple(sorted(team.id for team in analysis.teams.values() if team.manager == coach))
-    coachees = {rep for team in teams for rep in analysis.teams[team].reps}
-    counts = {month: [0, 0] for month in months}
-    awaiting, disputed = [], []
+    wanted = set(coaches)
+    coachees: dict[str, set[str]] = {coach: set() for coach in wanted}
+    teams: dict[str, list[str]] = {coach: [] for coach in wanted}
+    for team in analysis.teams.values():
+        if team.manager in wanted:
+            teams[team.manager].append(team.id)
+            coachees[team.manager].update(team.reps)
+    counts = {coach: {month: [0, 0] for month in months} for coach in wanted}
+    waiting: dict[str, dict[str, list]] = {coach: {"shared": [], "disputed": []} for coach in wanted}
     for rep in analysis.reps.values():
         for record in rep.records:
-            if record.coach != coach:
+            coach = record.coach
+            if coach not in wanted:
                 continue
-            if rep.has_left:
-                pass  # what waits on someone who left is nobody's to follow up (as on the home page)
-            elif record.status == "shared":
-                awaiting.append((record.date or date.min, record.path))
-            elif record.status == "disputed":
-                disputed.append((record.date or date.min, record.path))
+            # what waits on someone who left is nobody's to follow up (as on the home page)
+            if not rep.has_left and record.status in ("shared", "disputed"):
+                waiting[coach][record.status].append((record.date or date.min, record.path))
             if record.date is None or not record.counts or record.kind not in COACHED_KINDS:
                 continue
-            month = record.date.strftime("%Y-%m")
-            if month in counts:
-                counts[month][0 if record.kind == "observed-call" else 1] += 1
-                if not rep.has_left and month >= first:
-                    coachees.add(rep.id)
-    return CoachAnalysis(
-        id=coach, teams=teams,
-        coachees=tuple(sorted(rep for rep in coachees if rep in analysis.reps and not analysis.reps[rep].has_left)),
-        months=months, sessions={month: (calls, sessions) for month, (calls, sessions) in counts.items()},
-        awaiting=tuple(path for _, path in sorted(awaiting, reverse=True)),
-        disputed=tuple(path for _, path in sorted(disputed, reverse=True)),
-    )
+            month = counts[coach].get(record.date.strftime("%Y-%m"))
+            if month is not None:
+                month[0 if record.kind == "observed-call" else 1] += 1
+                if not rep.has_left:
+                    coachees[coach].add(rep.id)
+    return {coach: CoachAnalysis(
+        id=coach, teams=tuple(sorted(teams[coach])),
+        coachees=tuple(sorted(rep for rep in coachees[coach]
+                              if rep in analysis.reps and not analysis.reps[rep].has_left)),
+        months=months, sessions={month: (calls, sessions) for month, (calls, sessions) in counts[coach].items()},
+        awaiting=tuple(path for _, path in sorted(waiting[coach]["shared"], reverse=True)),
+        disputed=tuple(path for _, path in sorted(waiting[coach]["disputed"], reverse=True)),
+    ) for coach in sorted(wanted)}
 
 
 SUGGESTED_FOCUS = 2  # the method: a session works on one or two competencies

@@ -18,7 +18,7 @@ from functools import cached_property
 from datetime import date
 
 from site_builder.analysis.analyse import Analysis, CompetencyStatus, Flag, RepAnalysis
-from site_builder.analysis.coaching import analyse_coach, coach_ids, suggested_focus
+from site_builder.analysis.coaching import analyse_coaches, coach_ids, suggested_focus
 from site_builder.site.charts import (EXPECTED_STYLE, SERIES_STYLE, WIDTH, ChartSpec, Panel, date_range, figure_height,
                                      legend_marker)
 from site_builder.source.config import Config
@@ -279,6 +279,11 @@ class View:
         if self.scope.rep is not None:
             return frozenset()
         return frozenset(coach_ids(self.repo, self.analysis, self.scope.everything))
+
+    @cached_property
+    def coaching(self) -> dict:
+        """Every coach page's figures, computed once for the site (coach id -> CoachAnalysis)."""
+        return analyse_coaches(self.coaches, self.analysis)
 
     def coach_link(self, page: str, person_id: str | None) -> dict | None:
         """A link to a person's coach page, or None when the site has none."""
@@ -734,7 +739,7 @@ def coach_page(view: View, coach_id: str) -> Page:
     """A coach's own page: their coachees' cadence, what waits on the coachee, open objectives,
     and the sessions they held per month (observed calls and coaching sessions apart)."""
     page = coach_url(coach_id)
-    coach = analyse_coach(coach_id, view.analysis)
+    coach = view.coaching[coach_id]
     name = view.person_name(coach_id)
     coachees = []
     objectives = []
